@@ -1,0 +1,162 @@
+#include "engine/src/codec.h"
+
+#include <openssl/evp.h>
+#include <uuid/uuid.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "engine/src/format.h"
+
+namespace crm::codec {
+namespace {
+
+static_assert(sizeof(fb::Sha256) == 32, "Sha256 struct must be exactly its digest");
+static_assert(sizeof(fb::Stamp) == 96, "Stamp layout is part of the on-disk format");
+
+// One EVP context per thread, reused: initialising OpenSSL's digest per event is measurable.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()), md_(EVP_sha256()) {}
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  void Init() { EVP_DigestInit_ex(ctx_, md_, nullptr); }
+  void Update(const void* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
+  Sha256Digest Final() {
+    Sha256Digest out{};
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, out.data(), &len);
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+  const EVP_MD* md_;
+};
+
+Sha256& ThreadHasher() {
+  thread_local Sha256 hasher;
+  return hasher;
+}
+
+// Hashes prev || bytes, reading the 32 bytes at `hash_offset` as zeros.
+Sha256Digest HashWithZeroedField(const Sha256Digest& prev, const uint8_t* bytes, size_t size,
+                                 size_t hash_offset) {
+  static constexpr uint8_t kZeros[32] = {};
+  Sha256& h = ThreadHasher();
+  h.Init();
+  h.Update(prev.data(), prev.size());
+  h.Update(bytes, hash_offset);
+  h.Update(kZeros, sizeof(kZeros));
+  h.Update(bytes + hash_offset + 32, size - hash_offset - 32);
+  return h.Final();
+}
+
+size_t HashOffset(const uint8_t* base, const fb::Envelope* env) {
+  return reinterpret_cast<const uint8_t*>(&env->stamp()->hash()) - base;
+}
+
+}  // namespace
+
+flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event) {
+  flatbuffers::FlatBufferBuilder fbb(512);
+  auto stream = fbb.CreateString(header.stream.data(), header.stream.size());
+  auto command_id = fbb.CreateString(header.command_id.data(), header.command_id.size());
+  auto correlation_id =
+      fbb.CreateString(header.correlation_id.data(), header.correlation_id.size());
+  auto causation_id = fbb.CreateString(header.causation_id.data(), header.causation_id.size());
+  auto actor = fbb.CreateString(header.actor.data(), header.actor.size());
+  auto data = event.data.Pack(fbb);
+
+  fb::Uuid event_id;
+  uuid_generate_random(reinterpret_cast<unsigned char*>(event_id.mutable_bytes()->Data()));
+  fb::Stamp stamp;
+  std::memset(static_cast<void*>(&stamp), 0, sizeof(stamp));
+  stamp.mutate_occurred_at_us(header.occurred_at_us);
+
+  fb::EnvelopeBuilder b(fbb);
+  b.add_stamp(&stamp);
+  b.add_event_id(&event_id);
+  b.add_stream(stream);
+  b.add_command_id(command_id);
+  b.add_correlation_id(correlation_id);
+  b.add_causation_id(causation_id);
+  b.add_actor(actor);
+  b.add_schema_version(event.schema_version);
+  b.add_data_type(event.data.type);
+  b.add_data(data);
+  fbb.Finish(b.Finish(), fb::EnvelopeIdentifier());
+  return fbb.Release();
+}
+
+Sha256Digest Stamp(uint8_t* buf, size_t size, const StampValues& values) {
+  fb::Stamp* stamp = fb::GetMutableEnvelope(buf)->mutable_stamp();
+  stamp->mutate_position(values.position);
+  stamp->mutate_version(values.version);
+  stamp->mutate_recorded_at_us(values.recorded_at_us);
+  if (stamp->occurred_at_us() == 0) stamp->mutate_occurred_at_us(values.recorded_at_us);
+  std::memcpy(&stamp->mutable_prev_hash(), values.prev_hash.data(), 32);
+  std::memset(static_cast<void*>(&stamp->mutable_hash()), 0, 32);
+  const uint8_t* hash_field = reinterpret_cast<const uint8_t*>(&stamp->hash());
+  Sha256Digest hash = HashWithZeroedField(values.prev_hash, buf, size, hash_field - buf);
+  std::memcpy(&stamp->mutable_hash(), hash.data(), 32);
+  return hash;
+}
+
+Sha256Digest ComputeHash(std::string_view bytes, const fb::Envelope* env) {
+  const auto* base = reinterpret_cast<const uint8_t*>(bytes.data());
+  Sha256Digest prev;
+  std::memcpy(prev.data(), &env->stamp()->prev_hash(), 32);
+  return HashWithZeroedField(prev, base, bytes.size(), HashOffset(base, env));
+}
+
+Result<const fb::Envelope*> VerifyEnvelope(uint64_t position, std::string_view bytes) {
+  auto bad = [position](std::string_view why) {
+    return Status::Corruption("event at position " + std::to_string(position) + ": " +
+                              std::string(why));
+  };
+  const auto* base = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.size() < 8 || !fb::EnvelopeBufferHasIdentifier(base)) {
+    return bad("not a crm envelope (bad size or file identifier)");
+  }
+  flatbuffers::Verifier verifier(base, bytes.size());
+  if (!fb::VerifyEnvelopeBuffer(verifier)) return bad("envelope fails FlatBuffers verification");
+  const fb::Envelope* env = fb::GetEnvelope(base);
+  if (env->stamp()->position() != position) {
+    return bad("stamped position " + std::to_string(env->stamp()->position()) +
+               " does not match its key");
+  }
+  if (env->stamp()->version() == 0) return bad("stream version 0");
+  return env;
+}
+
+std::string UuidToString(const fb::Uuid& uuid) {
+  char out[37];
+  uuid_unparse_lower(uuid.bytes()->Data(), out);
+  return out;
+}
+
+std::string NewUuidString() {
+  uuid_t id;
+  uuid_generate_random(id);
+  char out[37];
+  uuid_unparse_lower(id, out);
+  return out;
+}
+
+std::string HexDigest(const Sha256Digest& digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(64, '0');
+  for (size_t i = 0; i < digest.size(); ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+int64_t NowMicros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace crm::codec

@@ -1,0 +1,55 @@
+// Encoding, stamping, hashing and verifying stored envelopes. Pure functions over bytes; no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "crm/event.h"
+#include "crm/status.h"
+
+namespace crm::codec {
+
+// The parts of an envelope known before the writer assigns a position.
+struct Header {
+  std::string_view stream;
+  std::string_view command_id;
+  std::string_view correlation_id;
+  std::string_view causation_id;
+  std::string_view actor;
+  int64_t occurred_at_us = 0;  // 0: stamped with recorded_at
+};
+
+// Serialises an envelope with a zeroed Stamp (except occurred_at). Runs on the caller's thread.
+flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event);
+
+struct StampValues {
+  uint64_t position = 0;
+  uint64_t version = 0;
+  int64_t recorded_at_us = 0;
+  Sha256Digest prev_hash{};
+};
+
+// Writes the stamp into an envelope produced by Encode() and returns its new hash.
+// REQUIRES: `buf` holds a buffer produced by Encode().
+Sha256Digest Stamp(uint8_t* buf, size_t size, const StampValues& stamp);
+
+// hash = SHA-256(prev_hash || bytes with Stamp.hash zeroed). REQUIRES: `env` points into `bytes`.
+Sha256Digest ComputeHash(std::string_view bytes, const fb::Envelope* env);
+
+// Verifies a stored record: identifier, FlatBuffers structure, required fields and that the
+// stamped position equals the key's. kCorruption names the position.
+Result<const fb::Envelope*> VerifyEnvelope(uint64_t position, std::string_view bytes);
+
+// The canonical text form of a uuid ("8-4-4-4-12", lower case).
+std::string UuidToString(const fb::Uuid& uuid);
+std::string NewUuidString();
+
+std::string HexDigest(const Sha256Digest& digest);
+
+// Microseconds since the epoch, system clock.
+int64_t NowMicros();
+
+}  // namespace crm::codec

@@ -1,0 +1,372 @@
+// Opening the store, and the write path.
+//
+// Group commit follows RocksDB's own WriteThread: an appender encodes its envelopes on its own
+// thread, queues itself, and if no leader is active becomes the leader for everything queued so
+// far. The leader decides each queued append against the stream versions (the committed ones plus
+// those decided earlier in the same group), stamps positions and hashes, and commits the
+// survivors with one WriteBatch and one Write (one fsync under kSync). An uncontended appender
+// therefore never switches threads; under contention the group grows with the queue.
+#include "engine/src/store.h"
+
+#include <rocksdb/iterator.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "crm/schemas/records_generated.h"
+#include "engine/src/codec.h"
+
+namespace crm {
+namespace {
+
+std::shared_ptr<spdlog::logger> EngineLogger() {
+  if (auto existing = spdlog::get("engine")) return existing;
+  auto logger = spdlog::stderr_color_mt("engine");
+  logger->set_level(spdlog::get_level());
+  return logger;
+}
+
+std::string EncodeCommandRecord(const AppendResult& r, int64_t recorded_at_us) {
+  flatbuffers::FlatBufferBuilder fbb(128);
+  std::vector<flatbuffers::Offset<fb::StreamResult>> streams;
+  streams.reserve(r.streams.size());
+  for (const auto& s : r.streams) {
+    streams.push_back(
+        fb::CreateStreamResult(fbb, fbb.CreateString(s.stream), s.first_version, s.last_version));
+  }
+  fbb.Finish(fb::CreateCommandRecord(fbb, r.first_position, r.last_position,
+                                     fbb.CreateVector(streams), recorded_at_us),
+             fb::CommandRecordIdentifier());
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+Result<AppendResult> DecodeCommandRecord(std::string_view command_id, std::string_view bytes) {
+  const auto* base = reinterpret_cast<const uint8_t*>(bytes.data());
+  flatbuffers::Verifier verifier(base, bytes.size());
+  if (bytes.size() < 8 || !fb::CommandRecordBufferHasIdentifier(base) ||
+      !fb::VerifyCommandRecordBuffer(verifier)) {
+    return Status::Corruption("idempotency record of command '" + std::string(command_id) +
+                              "' fails verification");
+  }
+  const fb::CommandRecord* rec = fb::GetCommandRecord(base);
+  AppendResult r;
+  r.first_position = rec->first_position();
+  r.last_position = rec->last_position();
+  r.command_id = std::string(command_id);
+  r.duplicate = true;
+  if (rec->streams()) {
+    for (const auto* s : *rec->streams()) {
+      r.streams.push_back({s->stream()->str(), s->first_version(), s->last_version()});
+    }
+  }
+  return r;
+}
+
+bool HasControlCharacter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
+                                                     const Options& options) {
+  auto db = Db::Open(dir, options);
+  if (!db.ok()) return db.status();
+  auto store = std::make_unique<StoreImpl>(std::move(db).value(), dir, options);
+  CRM_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+StoreImpl::StoreImpl(std::unique_ptr<Db> db, const std::string& dir, const Options& options)
+    : db_(std::move(db)),
+      dir_(dir),
+      options_(options),
+      log_(EngineLogger()),
+      stream_versions_(options.stream_cache_entries) {}
+
+StoreImpl::~StoreImpl() {
+  std::lock_guard<std::mutex> lock(mu_);
+  assert(pending_.empty() && !leader_active_ && "EventStore destroyed during an append");
+}
+
+Status StoreImpl::Init() {
+  CRM_RETURN_IF_ERROR(LoadTail());
+  log_->debug("opened {} ({}, {}), last position {}", dir_,
+              db_->follower() ? "follower" : "writer",
+              options_.durability == Durability::kSync ? "sync" : "nosync", LastPosition());
+  return Status::Ok();
+}
+
+// The tail of the log is derived, not stored: the last key of `events`.
+Status StoreImpl::LoadTail() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->events()));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    CRM_RETURN_IF_ERROR(FromRocks(it->status(), "reading the end of the log"));
+    next_position_ = 1;
+    last_hash_ = {};
+    last_recorded_at_us_ = 0;
+    committed_position_.store(0, std::memory_order_release);
+    return Status::Ok();
+  }
+  if (it->key().size() != 8) return Status::Corruption("malformed key at the end of the log");
+  uint64_t position = format::GetU64BE(it->key().data());
+  std::string_view bytes(it->value().data(), it->value().size());
+  auto env = codec::VerifyEnvelope(position, bytes);
+  if (!env.ok()) {
+    return Status::Corruption("the last event cannot be read, so the hash chain cannot be "
+                              "continued: " + env.status().message());
+  }
+  next_position_ = position + 1;
+  std::memcpy(last_hash_.data(), &(*env)->stamp()->hash(), 32);
+  last_recorded_at_us_ = (*env)->stamp()->recorded_at_us();
+  committed_position_.store(position, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status StoreImpl::ValidateRequest(const AppendRequest& request) const {
+  if (request.streams.empty()) return Status::InvalidArgument("an append needs at least one stream");
+  std::unordered_set<std::string_view> seen;
+  for (const auto& s : request.streams) {
+    if (s.stream.empty()) return Status::InvalidArgument("stream name is empty");
+    if (s.stream.size() > format::kMaxStreamNameBytes) {
+      return Status::InvalidArgument("stream name is longer than " +
+                                     std::to_string(format::kMaxStreamNameBytes) + " bytes");
+    }
+    if (HasControlCharacter(s.stream)) {
+      return Status::InvalidArgument("stream name contains a control character");
+    }
+    if (!seen.insert(s.stream).second) {
+      return Status::InvalidArgument("stream '" + s.stream + "' appears twice in one append");
+    }
+    if (s.events.empty()) {
+      return Status::InvalidArgument("no events for stream '" + s.stream + "'");
+    }
+    for (const auto& e : s.events) {
+      if (e.data.type == fb::Payload::NONE || e.data.value == nullptr) {
+        return Status::InvalidArgument("an event for stream '" + s.stream + "' has no payload");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<AppendResult> StoreImpl::Append(AppendRequest request) {
+  if (db_->follower()) return Status::NotSupported("this handle is a read-only follower");
+  CRM_RETURN_IF_ERROR(ValidateRequest(request));
+
+  Pending p;
+  p.request = &request;
+  p.client_command_id = !request.command_id.empty();
+  if (!p.client_command_id) request.command_id = codec::NewUuidString();
+  if (request.correlation_id.empty()) request.correlation_id = request.command_id;
+  if (request.causation_id.empty()) request.causation_id = request.command_id;
+
+  // Serialise on this thread, outside the writer's critical section.
+  p.encoded.resize(request.streams.size());
+  for (size_t i = 0; i < request.streams.size(); ++i) {
+    const StreamEvents& s = request.streams[i];
+    codec::Header h{s.stream,           request.command_id, request.correlation_id,
+                    request.causation_id, request.actor,      request.occurred_at_us};
+    p.encoded[i].reserve(s.events.size());
+    for (const auto& e : s.events) p.encoded[i].push_back(codec::Encode(h, e));
+  }
+
+  std::unique_lock<std::mutex> lock(mu_);
+  pending_.push_back(&p);
+  writers_cv_.wait(lock, [&] { return p.done || !leader_active_; });
+  if (p.done) return std::move(p.result);
+
+  // Leader: take everything queued (this append included) and commit it.
+  leader_active_ = true;
+  std::vector<Pending*> group;
+  group.swap(pending_);
+  lock.unlock();
+
+  CommitGroup(group);
+
+  lock.lock();
+  for (Pending* g : group) g->done = true;
+  leader_active_ = false;
+  lock.unlock();
+  writers_cv_.notify_all();
+  commit_cv_.notify_all();
+  return std::move(p.result);
+}
+
+void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
+  if (!write_error_.ok()) {
+    for (Pending* p : group) p->result = write_error_;
+    return;
+  }
+  batch_.Clear();
+  // Decisions made earlier in this group, visible to later appends of the same group.
+  std::unordered_map<std::string, uint64_t> versions;
+  std::unordered_map<std::string_view, const Pending*> commands;
+  std::vector<Pending*> accepted;  // whose result depends on this group's write
+  uint64_t position = next_position_;
+  Sha256Digest hash = last_hash_;
+  const int64_t now = std::max(codec::NowMicros(), last_recorded_at_us_);
+
+  for (Pending* p : group) {
+    AppendRequest& req = *p->request;
+    if (p->client_command_id) {
+      if (auto it = commands.find(req.command_id); it != commands.end()) {
+        AppendResult first = it->second->result.value();
+        first.duplicate = true;
+        p->result = std::move(first);
+        accepted.push_back(p);  // its answer stands or falls with this group's write
+        continue;
+      }
+      auto previous = LookupCommand(req.command_id);
+      if (!previous.ok()) {
+        p->result = previous.status();
+        continue;
+      }
+      if (previous->has_value()) {
+        p->result = std::move(**previous);
+        continue;
+      }
+    }
+
+    // Phase 1: every expectation holds, or nothing of this append is written.
+    std::vector<uint64_t> current(req.streams.size());
+    Status rejected;
+    for (size_t i = 0; i < req.streams.size() && rejected.ok(); ++i) {
+      const StreamEvents& s = req.streams[i];
+      if (auto it = versions.find(s.stream); it != versions.end()) {
+        current[i] = it->second;
+      } else {
+        auto v = CachedStreamVersion(s.stream);
+        if (!v.ok()) {
+          rejected = v.status();
+          break;
+        }
+        current[i] = *v;
+      }
+      if (!s.expected.Matches(current[i])) {
+        rejected = Status::ConcurrencyConflict(
+            "stream '" + s.stream + "' is at version " + std::to_string(current[i]) +
+            ", expected " + s.expected.ToString());
+      }
+    }
+    if (!rejected.ok()) {
+      p->result = std::move(rejected);
+      continue;
+    }
+
+    // Phase 2: assign positions (each stream's events contiguous), stamp, hash, batch.
+    AppendResult r;
+    r.command_id = req.command_id;
+    r.first_position = position;
+    for (size_t i = 0; i < req.streams.size(); ++i) {
+      const StreamEvents& s = req.streams[i];
+      const uint64_t first_version = current[i] + 1;
+      const uint64_t run_start = position;
+      for (size_t j = 0; j < p->encoded[i].size(); ++j) {
+        flatbuffers::DetachedBuffer& buf = p->encoded[i][j];
+        hash = codec::Stamp(buf.data(), buf.size(),
+                            {position, first_version + j, now, hash});
+        char key[8];
+        format::PutU64BE(key, position);
+        batch_.Put(db_->events(), rocksdb::Slice(key, 8),
+                   rocksdb::Slice(reinterpret_cast<const char*>(buf.data()), buf.size()));
+        ++position;
+      }
+      const uint64_t count = p->encoded[i].size();
+      batch_.Put(db_->streams(), format::StreamRunKey(s.stream, first_version),
+                 format::EncodeStreamRun({run_start, count}));
+      versions[s.stream] = first_version + count - 1;
+      r.streams.push_back({s.stream, first_version, first_version + count - 1});
+    }
+    r.last_position = position - 1;
+    if (p->client_command_id) {
+      batch_.Put(db_->commands(), req.command_id, EncodeCommandRecord(r, now));
+      commands.emplace(req.command_id, p);
+    }
+    p->result = std::move(r);
+    accepted.push_back(p);
+  }
+
+  if (batch_.Count() == 0) return;
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::kSync;
+  Status s = FromRocks(db_->db()->Write(wo, &batch_), "committing a write group");
+  if (!s.ok()) {
+    // The outcome on disk is unknown (the write may be durable even though fsync failed), so
+    // positions cannot be reused safely: latch the error until the store is reopened.
+    log_->error("{}; refusing further appends until reopened", s.ToString());
+    write_error_ = s;
+    for (Pending* p : accepted) p->result = s;
+    return;
+  }
+  next_position_ = position;
+  last_hash_ = hash;
+  last_recorded_at_us_ = now;
+  for (auto& [stream, version] : versions) stream_versions_.Put(stream, version);
+  committed_position_.store(position - 1, std::memory_order_release);
+}
+
+Result<uint64_t> StoreImpl::CachedStreamVersion(const std::string& stream) {
+  if (uint64_t* v = stream_versions_.Get(stream)) return *v;
+  auto v = ReadStreamVersion(stream);
+  if (v.ok()) stream_versions_.Put(stream, *v);
+  return v;
+}
+
+Result<uint64_t> StoreImpl::ReadStreamVersion(std::string_view stream) {
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->streams()));
+  it->SeekForPrev(format::StreamRunKey(stream, UINT64_MAX));
+  if (!it->Valid()) {
+    CRM_RETURN_IF_ERROR(FromRocks(it->status(), "reading the version of " + std::string(stream)));
+    return uint64_t{0};
+  }
+  format::StreamRunKeyParts key;
+  format::StreamRun run;
+  std::string_view k(it->key().data(), it->key().size());
+  if (!format::ParseStreamRunKey(k, &key) || key.stream != stream ||
+      !format::DecodeStreamRun({it->value().data(), it->value().size()}, &run)) {
+    return Status::Corruption("malformed stream index entry for '" + std::string(stream) + "'");
+  }
+  return key.first_version + run.count - 1;
+}
+
+Result<uint64_t> StoreImpl::StreamVersion(std::string_view stream) {
+  return ReadStreamVersion(stream);
+}
+
+Result<std::optional<AppendResult>> StoreImpl::LookupCommand(std::string_view command_id) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->commands(),
+                                     rocksdb::Slice(command_id.data(), command_id.size()), &value);
+  if (s.IsNotFound()) return std::optional<AppendResult>();
+  if (!s.ok()) return FromRocks(s, "looking up command '" + std::string(command_id) + "'");
+  auto r = DecodeCommandRecord(command_id, {value.data(), value.size()});
+  if (!r.ok()) return r.status();
+  return std::optional<AppendResult>(std::move(r).value());
+}
+
+Status StoreImpl::CatchUp() {
+  if (!db_->follower()) return Status::Ok();
+  CRM_RETURN_IF_ERROR(
+      FromRocks(db_->db()->TryCatchUpWithPrimary(), "catching up with the writer"));
+  CRM_RETURN_IF_ERROR(LoadTail());
+  commit_cv_.notify_all();
+  return Status::Ok();
+}
+
+bool StoreImpl::WaitForPosition(uint64_t position,
+                                std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return commit_cv_.wait_until(lock, deadline, [&] { return LastPosition() >= position; });
+}
+
+}  // namespace crm

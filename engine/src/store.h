@@ -1,0 +1,99 @@
+// EventStore's implementation: RocksDB-backed log with a leader/follower group-commit write path.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <flatbuffers/flatbuffers.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/logger.h>
+
+#include "crm/event_store.h"
+#include "engine/src/db.h"
+#include "engine/src/format.h"
+#include "engine/src/lru_cache.h"
+
+namespace crm {
+
+class StoreImpl final : public EventStore {
+ public:
+  StoreImpl(std::unique_ptr<Db> db, const std::string& dir, const Options& options);
+  ~StoreImpl() override;
+
+  // Loads the log's tail (last position, hash, recorded_at). Called once by EventStore::Open.
+  Status Init();
+
+  Result<AppendResult> Append(AppendRequest request) override;
+  Result<std::optional<AppendResult>> LookupCommand(std::string_view command_id) override;
+  Result<uint64_t> StreamVersion(std::string_view stream) override;
+  uint64_t LastPosition() const override {
+    return committed_position_.load(std::memory_order_acquire);
+  }
+  Result<std::unique_ptr<EventReader>> ReadLog(uint64_t from_position,
+                                               TypeFilter filter) override;
+  Result<std::unique_ptr<EventReader>> ReadStream(std::string_view stream, uint64_t from_version,
+                                                  Direction direction,
+                                                  uint64_t max_count) override;
+  Result<std::unique_ptr<Subscription>> Subscribe(uint64_t from_position,
+                                                  TypeFilter filter) override;
+  Status CatchUp() override;
+  Result<VerifyReport> Verify() override;
+  Result<StoreStats> Stats() override;
+  Durability durability() const override { return options_.durability; }
+  const std::string& path() const override { return dir_; }
+
+  // For readers and subscriptions (same module).
+  Db& db() { return *db_; }
+  // A reader over [from, upto]; upto == 0 means "to the end".
+  Result<std::unique_ptr<EventReader>> ReadLogRange(uint64_t from, uint64_t upto,
+                                                    TypeFilter filter);
+  // Blocks until LastPosition() >= position or the deadline passes; returns whether it did.
+  bool WaitForPosition(uint64_t position, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  // One caller's append while it waits for a leader to commit it.
+  struct Pending {
+    AppendRequest* request = nullptr;
+    bool client_command_id = false;
+    std::vector<std::vector<flatbuffers::DetachedBuffer>> encoded;  // [stream][event]
+    Result<AppendResult> result = Status::IOError("append was not processed");
+    bool done = false;
+  };
+
+  Status ValidateRequest(const AppendRequest& request) const;
+  // Leader only: decides every pending append of the group, writes the survivors in one batch.
+  void CommitGroup(std::vector<Pending*>& group);
+  // Leader only: the stream's committed version, from the cache or the streams CF.
+  Result<uint64_t> CachedStreamVersion(const std::string& stream);
+  Result<uint64_t> ReadStreamVersion(std::string_view stream);
+  Status LoadTail();
+
+  std::unique_ptr<Db> db_;
+  const std::string dir_;
+  const Options options_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  // Group commit. mu_ guards pending_, leader_active_ and the Pending::done flags.
+  std::mutex mu_;
+  std::condition_variable writers_cv_;  // a group finished: followers check `done`
+  std::condition_variable commit_cv_;   // committed_position_ advanced (subscriptions)
+  std::vector<Pending*> pending_;
+  bool leader_active_ = false;
+
+  // Leader-only state (handed from leader to leader through mu_).
+  uint64_t next_position_ = 1;
+  Sha256Digest last_hash_{};
+  int64_t last_recorded_at_us_ = 0;
+  Status write_error_;  // latched: after a failed write every append fails until reopen
+  LruCache<uint64_t> stream_versions_;
+  rocksdb::WriteBatch batch_;
+
+  std::atomic<uint64_t> committed_position_{0};
+};
+
+}  // namespace crm
