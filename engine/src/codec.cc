@@ -61,10 +61,12 @@ size_t HashOffset(const uint8_t* base, const fb::Envelope* env) {
 flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event) {
   flatbuffers::FlatBufferBuilder fbb(512);
   auto stream = fbb.CreateString(header.stream.data(), header.stream.size());
-  auto command_id = fbb.CreateString(header.command_id.data(), header.command_id.size());
+  // The three ids are usually equal: shared strings store them once per envelope.
+  auto command_id = fbb.CreateSharedString(header.command_id.data(), header.command_id.size());
   auto correlation_id =
-      fbb.CreateString(header.correlation_id.data(), header.correlation_id.size());
-  auto causation_id = fbb.CreateString(header.causation_id.data(), header.causation_id.size());
+      fbb.CreateSharedString(header.correlation_id.data(), header.correlation_id.size());
+  auto causation_id =
+      fbb.CreateSharedString(header.causation_id.data(), header.causation_id.size());
   auto actor = fbb.CreateString(header.actor.data(), header.actor.size());
   auto data = event.data.Pack(fbb);
 

@@ -49,6 +49,8 @@ std::string ExpectedVersion::ToString() const {
 
 TypeFilter TypeFilter::Only(std::initializer_list<fb::Payload> types) {
   TypeFilter f;
+  f.all_ = false;  // "only these": an empty list accepts nothing
+  f.accepted_.assign(256, false);
   for (fb::Payload t : types) f.Add(t);
   return f;
 }
