@@ -62,7 +62,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (app.get_subcommands().empty() && !app.remaining().empty()) {
+      std::fprintf(stderr, "crm: unknown command '%s' (see crm --help)\n",
+                   app.remaining().front().c_str());
+    } else {
+      app.exit(e);
+    }
     return kExitUsage;
   }
   if (!SetUpLogging(g.log_level)) {

@@ -119,14 +119,19 @@ Status StoreImpl::LoadTail() {
   uint64_t position = format::GetU64BE(it->key().data());
   std::string_view bytes(it->value().data(), it->value().size());
   auto env = codec::VerifyEnvelope(position, bytes);
+  committed_position_.store(position, std::memory_order_release);
   if (!env.ok()) {
-    return Status::Corruption("the last event cannot be read, so the hash chain cannot be "
-                              "continued: " + env.status().message());
+    // Still open, so the damage can be inspected (Verify, readers); but the hash chain cannot be
+    // continued, so appends are refused.
+    write_error_ = Status::Corruption("the last event cannot be read, so the log cannot be "
+                                      "extended; run `crm verify`: " + env.status().message());
+    if (!db_->follower()) log_->error("{}", write_error_.message());
+    next_position_ = position + 1;
+    return Status::Ok();
   }
   next_position_ = position + 1;
   std::memcpy(last_hash_.data(), &(*env)->stamp()->hash(), 32);
   last_recorded_at_us_ = (*env)->stamp()->recorded_at_us();
-  committed_position_.store(position, std::memory_order_release);
   return Status::Ok();
 }
 
