@@ -21,6 +21,10 @@
 namespace crm {
 namespace {
 
+// Upper bound on how long a sync leader waits for the previous group's members to queue again.
+// Small against an fsync (0.25-1 ms here); never paid by a lone appender (expected group of 1).
+constexpr auto kGroupCommitWait = std::chrono::microseconds(200);
+
 std::shared_ptr<spdlog::logger> EngineLogger() {
   if (auto existing = spdlog::get("engine")) return existing;
   auto logger = spdlog::stderr_color_mt("engine");
@@ -185,13 +189,22 @@ Result<AppendResult> StoreImpl::Append(AppendRequest request) {
 
   std::unique_lock<std::mutex> lock(mu_);
   pending_.push_back(&p);
-  writers_cv_.wait(lock, [&] { return p.done || !leader_active_; });
+  if (leader_waiting_) leader_cv_.notify_one();
+  p.cv.wait(lock, [&] { return p.done || (!leader_active_ && pending_.front() == &p); });
   if (p.done) return std::move(p.result);
 
-  // Leader: take everything queued (this append included) and commit it.
+  // Leader: optionally gather the rest of the previous group, then take everything queued (this
+  // append included) and commit it.
   leader_active_ = true;
+  if (options_.durability == Durability::kSync && pending_.size() < expected_group_) {
+    leader_waiting_ = true;
+    leader_cv_.wait_for(lock, kGroupCommitWait,
+                        [&] { return pending_.size() >= expected_group_; });
+    leader_waiting_ = false;
+  }
   std::vector<Pending*> group;
   group.swap(pending_);
+  expected_group_ = group.size();
   lock.unlock();
 
   CommitGroup(group);
@@ -199,8 +212,12 @@ Result<AppendResult> StoreImpl::Append(AppendRequest request) {
   lock.lock();
   for (Pending* g : group) g->done = true;
   leader_active_ = false;
+  // Wake exactly who must move: the members of this group, and the next leader.
+  for (Pending* g : group) {
+    if (g != &p) g->cv.notify_one();
+  }
+  if (!pending_.empty()) pending_.front()->cv.notify_one();
   lock.unlock();
-  writers_cv_.notify_all();
   commit_cv_.notify_all();
   return std::move(p.result);
 }

@@ -63,6 +63,7 @@ class StoreImpl final : public EventStore {
     std::vector<std::vector<flatbuffers::DetachedBuffer>> encoded;  // [stream][event]
     Result<AppendResult> result = Status::IOError("append was not processed");
     bool done = false;
+    std::condition_variable cv;  // signalled when done, or when it is next in line to lead
   };
 
   Status ValidateRequest(const AppendRequest& request) const;
@@ -78,12 +79,18 @@ class StoreImpl final : public EventStore {
   const Options options_;
   std::shared_ptr<spdlog::logger> log_;
 
-  // Group commit. mu_ guards pending_, leader_active_ and the Pending::done flags.
+  // Group commit. mu_ guards pending_, leader_active_, leader_waiting_, expected_group_ and the
+  // Pending::done flags.
   std::mutex mu_;
-  std::condition_variable writers_cv_;  // a group finished: followers check `done`
-  std::condition_variable commit_cv_;   // committed_position_ advanced (subscriptions)
+  std::condition_variable leader_cv_;  // a new appender queued while the leader gathers (sync)
+  std::condition_variable commit_cv_;  // committed_position_ advanced (subscriptions)
   std::vector<Pending*> pending_;
   bool leader_active_ = false;
+  bool leader_waiting_ = false;
+  // Size of the last group. Under kSync a new leader waits (at most kGroupCommitWait) until this
+  // many appenders have queued: the members of the previous group are on their way back, and one
+  // fsync for all of them beats two for half each (PostgreSQL's commit_delay, adaptive).
+  size_t expected_group_ = 1;
 
   // Leader-only state (handed from leader to leader through mu_).
   uint64_t next_position_ = 1;
