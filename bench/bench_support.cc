@@ -1,0 +1,170 @@
+#include "bench_support.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/table.h>
+
+namespace crm::bench {
+
+TempDir::TempDir() {
+  std::string tmpl = "/tmp/crm-bench-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    std::perror("crm bench: mkdtemp under /tmp");
+    std::abort();
+  }
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;  // best effort: a leftover directory must not fail the run
+  std::filesystem::remove_all(path_, ec);
+  if (ec) std::fprintf(stderr, "crm bench: could not remove %s: %s\n", path_.c_str(),
+                       ec.message().c_str());
+}
+
+const std::vector<std::string>& PayloadPool() {
+  static const std::vector<std::string> pool = [] {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    uint64_t state = 0x9E3779B97F4A7C15ull;  // splitmix64: deterministic across runs
+    auto next = [&state] {
+      uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      return z ^ (z >> 31);
+    };
+    std::vector<std::string> out(1024);
+    for (auto& s : out) {
+      s.resize(kPayloadBytes);
+      for (auto& c : s) c = kAlphabet[next() % (sizeof(kAlphabet) - 1)];
+    }
+    return out;
+  }();
+  return pool;
+}
+
+// Both functions mirror engine/src/db.cc (Db::Open and Descriptors(), the `events` column
+// family) so that the ratio measures the engine's own work, not a configuration difference.
+// Keep them in step when the engine's options change.
+namespace {
+
+// (name, size) of every *.sst file in `dir`, sorted.
+std::vector<std::pair<std::string, uintmax_t>> SstFingerprint(const std::string& dir) {
+  std::vector<std::pair<std::string, uintmax_t>> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".sst") continue;
+    std::error_code size_ec;
+    const uintmax_t size = entry.file_size(size_ec);  // the file may vanish meanwhile
+    out.emplace_back(entry.path().filename().string(), size_ec ? 0 : size);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+void WaitForQuietSsts(const std::string& db_dir, std::chrono::milliseconds stable_for,
+                      std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  auto last = SstFingerprint(db_dir);
+  auto stable_since = Clock::now();
+  while (Clock::now() - stable_since < stable_for) {
+    if (Clock::now() > deadline) {
+      std::fprintf(stderr, "crm bench: %s still compacting after %lld ms; timing anyway\n",
+                   db_dir.c_str(), static_cast<long long>(timeout.count()));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto now = SstFingerprint(db_dir);
+    if (now != last) {
+      last = std::move(now);
+      stable_since = Clock::now();
+    }
+  }
+}
+
+rocksdb::DBOptions RawDbOptions() {
+  rocksdb::DBOptions o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.max_background_jobs = 2;
+  o.bytes_per_sync = 1 << 20;
+  o.keep_log_file_num = 4;
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  o.avoid_unnecessary_blocking_io = true;
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions RawCfOptions() {
+  rocksdb::ColumnFamilyOptions o;
+  o.level_compaction_dynamic_level_bytes = true;
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(size_t{64} << 20);  // crm::Options::block_cache_bytes
+  t.block_size = 16 * 1024;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;  // no bloom filter: every key in range exists
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+rocksdb::ReadOptions RawScanReadOptions() {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;  // as the engine's log reader (engine/src/readers.cc)
+  return ro;
+}
+
+std::unique_ptr<RawDb> RawDb::Open(const std::string& path) {
+  std::unique_ptr<RawDb> raw(new RawDb());
+  raw->path_ = path;
+  raw->OpenOrDie();
+  return raw;
+}
+
+void RawDb::OpenOrDie() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"events", RawCfOptions()},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(RawDbOptions(), path_, cfs, &handles, &db);
+  if (!s.ok()) {
+    std::fprintf(stderr, "crm bench: raw RocksDB open %s: %s\n", path_.c_str(),
+                 s.ToString().c_str());
+    std::abort();
+  }
+  db_.reset(db);
+  // Only `events` is used; the default CF's handle is released at once.
+  db_->DestroyColumnFamilyHandle(handles[0]).PermitUncheckedError();
+  events_ = handles[1];
+}
+
+void RawDb::Close() {
+  if (!db_) return;
+  if (events_ != nullptr) db_->DestroyColumnFamilyHandle(events_).PermitUncheckedError();
+  events_ = nullptr;
+  rocksdb::Status s = db_->Close();
+  if (!s.ok()) std::fprintf(stderr, "crm bench: raw close: %s\n", s.ToString().c_str());
+  db_.reset();
+}
+
+void RawDb::Reopen() {
+  Close();
+  OpenOrDie();
+}
+
+RawDb::~RawDb() { Close(); }
+
+}  // namespace crm::bench

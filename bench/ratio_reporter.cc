@@ -1,0 +1,147 @@
+#include "ratio_reporter.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace crm::bench {
+namespace {
+
+double MedianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// 1234567 -> "1.23M"; 45678 -> "45.7k".
+std::string Human(double v) {
+  char buf[32];
+  if (v >= 1e6) {
+    std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+  } else if (v >= 1e3) {
+    std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string RateCollector::RateKey(const Run& run) {
+  const auto& name = run.run_name;
+  return name.threads.empty() ? name.function_name : name.function_name + "/" + name.threads;
+}
+
+void RateCollector::Add(const Run& run) {
+  Entry& e = entries_[RateKey(run)];
+  if (run.error_occurred) {
+    if (e.error.empty()) e.error = run.error_message.empty() ? "error" : run.error_message;
+    return;
+  }
+  auto it = run.counters.find("items_per_second");
+  if (it == run.counters.end()) return;
+  if (run.run_type == Run::RT_Aggregate) {
+    if (run.aggregate_name == "median") {
+      e.median_aggregate = it->second.value;
+      e.repetitions = static_cast<int>(run.repetitions);
+    }
+  } else {
+    e.runs.push_back(it->second.value);
+  }
+}
+
+std::optional<double> RateCollector::Median(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !it->second.error.empty()) return std::nullopt;
+  if (it->second.median_aggregate) return it->second.median_aggregate;
+  if (it->second.runs.empty()) return std::nullopt;
+  return MedianOf(it->second.runs);
+}
+
+int RateCollector::Repetitions(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return 0;
+  return it->second.median_aggregate ? it->second.repetitions
+                                     : static_cast<int>(it->second.runs.size());
+}
+
+std::string RateCollector::Error(const std::string& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? std::string() : it->second.error;
+}
+
+int PrintSummary(std::ostream& out, const std::string& command_line, const RateCollector& rates,
+                 const std::vector<RatioLine>& lines) {
+  int missed = 0;
+  char buf[512];
+  out << "\n=== crm event store vs raw RocksDB: ratios of MEDIAN events/s ===\n"
+      << "command: " << command_line << "\n"
+      << "durability: sync = fsync per write group (WriteOptions::sync=true; the engine fsyncs "
+         "once per group commit),\n"
+      << "            nosync = written to the WAL without fsync (survives a process crash, not a "
+         "power loss).\n"
+      << "payload: 256 bytes per event (AccountNoteAdded.text / raw value), fresh DB per run.\n\n";
+  std::snprintf(buf, sizeof buf, "%-52s %11s %11s %8s %8s  %s\n", "comparison", "measured",
+                "baseline", "ratio", "target", "result");
+  out << buf;
+  for (const auto& line : lines) {
+    const auto num = rates.Median(line.numerator);
+    const auto den = rates.Median(line.denominator);
+    const auto fmt_ratio = [&line](double r) {
+      char b[32];
+      if (line.as_factor) {
+        std::snprintf(b, sizeof b, "%.1fx", r);
+      } else {
+        std::snprintf(b, sizeof b, "%.0f%%", r * 100);
+      }
+      return std::string(b);
+    };
+    const std::string target =
+        line.target > 0 ? ">=" + fmt_ratio(line.target) : std::string("(ref)");
+    if (!num || !den || *den <= 0) {
+      // A failed benchmark misses its target; one left out by --benchmark_filter does not.
+      std::string why;
+      bool failed = false;
+      for (const auto* key : {&line.numerator, &line.denominator}) {
+        std::string err = rates.Error(*key);
+        if (!err.empty()) {
+          failed = true;
+          why += " " + *key + " FAILED: " + err + ";";
+        } else if (!rates.Median(*key)) {
+          why += " " + *key + " not run;";
+        }
+      }
+      const char* verdict = "n/a";
+      if (line.target > 0 && failed) {
+        verdict = "MISS (failed)";
+        ++missed;
+      }
+      std::snprintf(buf, sizeof buf, "%-52s %11s %11s %8s %8s  %s\n", line.label.c_str(),
+                    num ? Human(*num).c_str() : "-", den ? Human(*den).c_str() : "-", "-",
+                    target.c_str(), verdict);
+      out << buf;
+      if (!why.empty()) out << "    ->" << why << "\n";
+      continue;
+    }
+    const double ratio = *num / *den;
+    const char* verdict = "";
+    if (line.target > 0) {
+      verdict = ratio >= line.target ? "PASS" : "MISS";
+      if (ratio < line.target) ++missed;
+    }
+    std::snprintf(buf, sizeof buf, "%-52s %11s %11s %8s %8s  %s\n", line.label.c_str(),
+                  Human(*num).c_str(), Human(*den).c_str(), fmt_ratio(ratio).c_str(),
+                  target.c_str(), verdict);
+    out << buf;
+  }
+  int reps = 0;
+  for (const auto& line : lines) {
+    reps = std::max({reps, rates.Repetitions(line.numerator), rates.Repetitions(line.denominator)});
+  }
+  out << "\nmeasured/baseline in events/s (medians over " << reps
+      << " repetition(s)); ratio = measured / baseline; (ref) lines have no target.\n"
+      << missed << " target(s) missed.\n";
+  return missed;
+}
+
+}  // namespace crm::bench

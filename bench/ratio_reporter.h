@@ -1,0 +1,78 @@
+// Ratios of median throughputs, computed inside the bench program from the runs Google Benchmark
+// reports: a reporter that wraps the normal console (or JSON/CSV) reporter, collects
+// items_per_second per benchmark, and a summary printer for "ours / raw" lines with a target.
+//
+// Threads: Google Benchmark calls reporters from its main thread only; so does PrintSummary.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+namespace crm::bench {
+
+// items_per_second of every reported run, keyed by RateKey(run).
+class RateCollector {
+ public:
+  using Run = benchmark::BenchmarkReporter::Run;
+
+  // "<registered name>" or "<registered name>/threads:N" when the benchmark sets Threads().
+  static std::string RateKey(const Run& run);
+
+  void Add(const Run& run);
+
+  // The median items/s: the "median" aggregate when repetitions produced one, otherwise the
+  // median of the individual runs. std::nullopt when the benchmark did not run or failed.
+  std::optional<double> Median(const std::string& key) const;
+  // How many repetitions the median summarises (0 when unknown).
+  int Repetitions(const std::string& key) const;
+  // The error message of a failed benchmark, empty if it did not fail.
+  std::string Error(const std::string& key) const;
+
+ private:
+  struct Entry {
+    std::vector<double> runs;
+    std::optional<double> median_aggregate;
+    int repetitions = 0;
+    std::string error;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+// Forwards everything to `Base` (ConsoleReporter, JSONReporter, ...) and records each run.
+template <class Base>
+class CollectingReporter : public Base {
+ public:
+  template <class... Args>
+  explicit CollectingReporter(RateCollector* collector, Args&&... args)
+      : Base(std::forward<Args>(args)...), collector_(collector) {}
+
+  void ReportRuns(const std::vector<benchmark::BenchmarkReporter::Run>& runs) override {
+    for (const auto& run : runs) collector_->Add(run);
+    Base::ReportRuns(runs);
+  }
+
+ private:
+  RateCollector* collector_;  // not owned; outlives the reporter
+};
+
+// One summary line: numerator / denominator against a minimum target.
+struct RatioLine {
+  std::string label;        // what is compared, durability included
+  std::string numerator;    // RateKey of "ours" (or of 16 writers)
+  std::string denominator;  // RateKey of the baseline (raw RocksDB, or 1 writer)
+  double target = 0;        // PASS when ratio >= target; 0 = reference line, no verdict
+  bool as_factor = false;   // print "8.0x" instead of "50%"
+};
+
+// Prints the summary table, headed by `command_line` (the effective arguments, defaults included);
+// returns the number of lines that MISSED their target (a line whose benchmark failed counts as
+// missed; one whose benchmarks were filtered out does not).
+int PrintSummary(std::ostream& out, const std::string& command_line, const RateCollector& rates,
+                 const std::vector<RatioLine>& lines);
+
+}  // namespace crm::bench
