@@ -174,6 +174,7 @@ void WriteTable(Writer& w, const flatbuffers::Table& table, int object) {
     const auto bt = f->type()->base_type();
     const uint8_t* p = table.GetAddressOf(f->offset());
     if (flatbuffers::IsScalar(bt)) {
+      if (!p && f->optional()) continue;  // an unset optional scalar (`= null`): omitted
       w.Key(f->name()->c_str(), f->name()->size());
       if (p) {
         WriteScalar(w, bt, p, f->type()->index(), fi.format);
