@@ -55,6 +55,12 @@ constexpr char kOursSync[] = "ours/append_1ev/sync";
 constexpr char kRawSync[] = "raw/put_1/sync";
 constexpr char kOursRead[] = "ours/read_log_verified/nosync_load";
 constexpr char kRawRead[] = "raw/iterator_scan/nosync_load";
+// References: raw RocksDB writing / scanning exactly the bytes the engine stores (its envelopes,
+// plus one stream-index entry per append in a second column family). Ours / these = the engine's
+// own overhead; these / the 256-byte baselines = the cost of the envelope format itself.
+constexpr char kRawPut1Same[] = "raw/put_1_envelope+index/nosync";
+constexpr char kRawBatch1000Same[] = "raw/batch_1000_envelope+index/nosync";
+constexpr char kRawReadSame[] = "raw/iterator_scan_envelopes/nosync_load";
 
 const std::vector<std::string>& StreamNames() {
   static const std::vector<std::string> names = [] {
@@ -99,6 +105,42 @@ void SkipWith(benchmark::State& state, std::string_view what, const Status& stat
   state.SkipWithError((std::string(what) + ": " + status.ToString()).c_str());
 }
 
+// 1024 envelopes exactly as the engine stores them (one per payload of the pool), harvested from
+// a scratch store once, for the "same bytes" raw references.
+const std::vector<std::string>& EnvelopePool() {
+  static const std::vector<std::string> pool = [] {
+    std::vector<std::string> v;
+    TempDir dir;
+    auto store = OpenStore(dir.Sub("db"), Durability::kNoSync);
+    if (!store.ok()) std::abort();
+    const auto& streams = StreamNames();
+    for (uint64_t i = 0; i < 1024; ++i) {
+      if (!(*store)->Append(OneStreamRequest(streams[i % kStreams], i, 1)).ok()) std::abort();
+    }
+    auto reader = (*store)->ReadLog(1);
+    if (!reader.ok()) std::abort();
+    for (;;) {
+      auto next = (*reader)->Next();
+      if (!next.ok()) std::abort();
+      if (!next->has_value()) break;
+      v.emplace_back((**next).bytes);
+    }
+    return v;
+  }();
+  return pool;
+}
+
+// A stream-index entry as the engine writes one per stream per append: "<stream>\0<version>" ->
+// 16 bytes.
+std::string IndexKey(uint64_t i) {
+  std::string k = StreamNames()[i % kStreams];
+  k.push_back('\0');
+  char v[8];
+  EncodeBigEndian64(i / kStreams + 1, v);
+  k.append(v, 8);
+  return k;
+}
+
 // ---- pair 1 and 2: nosync appends ----------------------------------------------------------
 
 // Each iteration appends `events_per_append` events to one stream (rotating over kStreams) with
@@ -128,7 +170,10 @@ void BM_OursAppend(benchmark::State& state, int64_t events_per_append) {
 
 // Raw RocksDB: one Put per value (batch == 1) or one WriteBatch of `batch` puts per iteration,
 // sequential 8-byte big-endian keys, WAL on, no fsync.
-void BM_RawWrite(benchmark::State& state, int64_t batch) {
+// With `same_bytes`, every value is one of the engine's stored envelopes and each write also
+// puts one stream-index entry into the default column family (a second memtable, as the engine's
+// `streams` CF): the engine's exact write, minus the engine.
+void BM_RawWrite(benchmark::State& state, int64_t batch, bool same_bytes) {
   TempDir dir;
   auto raw = RawDb::Open(dir.Sub("db"));
   rocksdb::WriteOptions wo;
@@ -136,17 +181,23 @@ void BM_RawWrite(benchmark::State& state, int64_t batch) {
   uint64_t key = 0;
   char k[8];
   rocksdb::WriteBatch wb;
+  const auto& envelopes = EnvelopePool();
+  auto value = [&](uint64_t i) -> rocksdb::Slice {
+    return same_bytes ? rocksdb::Slice(envelopes[i & 1023]) : rocksdb::Slice(Payload(i));
+  };
+  char run[16] = {};
   for (auto _ : state) {
     rocksdb::Status s;
-    if (batch == 1) {
+    if (batch == 1 && !same_bytes) {
       EncodeBigEndian64(++key, k);
-      s = raw->db()->Put(wo, raw->events(), rocksdb::Slice(k, 8), Payload(key));
+      s = raw->db()->Put(wo, raw->events(), rocksdb::Slice(k, 8), value(key));
     } else {
       wb.Clear();
       for (int64_t j = 0; j < batch; ++j) {
         EncodeBigEndian64(++key, k);
-        s = wb.Put(raw->events(), rocksdb::Slice(k, 8), Payload(key));
+        s = wb.Put(raw->events(), rocksdb::Slice(k, 8), value(key));
       }
+      if (same_bytes) s = wb.Put(IndexKey(key), rocksdb::Slice(run, sizeof run));
       if (s.ok()) s = raw->db()->Write(wo, &wb);
     }
     if (!s.ok()) {
@@ -310,7 +361,11 @@ void BM_OursReadLog(benchmark::State& state) {
 // Raw RocksDB: the same number of 256-byte values under sequential keys (WriteBatches of 1000,
 // nosync), reopened, settled like the engine's, then scanned front to back with one iterator (the
 // engine's read options); each value's bytes are touched.
-void BM_RawScan(benchmark::State& state) {
+void BM_RawScan(benchmark::State& state, bool same_bytes) {
+  const auto& envelopes = EnvelopePool();
+  auto value = [&](uint64_t i) -> rocksdb::Slice {
+    return same_bytes ? rocksdb::Slice(envelopes[i & 1023]) : rocksdb::Slice(Payload(i));
+  };
   TempDir dir;
   auto raw = RawDb::Open(dir.Sub("db"));
   {
@@ -321,7 +376,7 @@ void BM_RawScan(benchmark::State& state) {
       wb.Clear();
       for (int64_t j = 0; j < kBatchEvents && key <= static_cast<uint64_t>(kReadEvents); ++j) {
         EncodeBigEndian64(key, k);
-        wb.Put(raw->events(), rocksdb::Slice(k, 8), Payload(key)).PermitUncheckedError();
+        wb.Put(raw->events(), rocksdb::Slice(k, 8), value(key)).PermitUncheckedError();
         ++key;
       }
       rocksdb::Status s = raw->db()->Write(wo, &wb);
@@ -358,11 +413,15 @@ void RegisterAll() {
   using benchmark::RegisterBenchmark;
   RegisterBenchmark(kOursAppend1, BM_OursAppend, int64_t{1})
       ->Iterations(kSingleAppends)->UseRealTime()->Unit(benchmark::kMicrosecond);
-  RegisterBenchmark(kRawPut1, BM_RawWrite, int64_t{1})
+  RegisterBenchmark(kRawPut1, BM_RawWrite, int64_t{1}, false)
+      ->Iterations(kSingleAppends)->UseRealTime()->Unit(benchmark::kMicrosecond);
+  RegisterBenchmark(kRawPut1Same, BM_RawWrite, int64_t{1}, true)
       ->Iterations(kSingleAppends)->UseRealTime()->Unit(benchmark::kMicrosecond);
   RegisterBenchmark(kOursAppend1000, BM_OursAppend, kBatchEvents)
       ->Iterations(kBatchAppends)->UseRealTime()->Unit(benchmark::kMillisecond);
-  RegisterBenchmark(kRawBatch1000, BM_RawWrite, kBatchEvents)
+  RegisterBenchmark(kRawBatch1000, BM_RawWrite, kBatchEvents, false)
+      ->Iterations(kBatchAppends)->UseRealTime()->Unit(benchmark::kMillisecond);
+  RegisterBenchmark(kRawBatch1000Same, BM_RawWrite, kBatchEvents, true)
       ->Iterations(kBatchAppends)->UseRealTime()->Unit(benchmark::kMillisecond);
   RegisterBenchmark(kOursSync, BM_OursAppendSync)
       ->Threads(1)->Iterations(kSyncOneWriterAppends)->UseRealTime()
@@ -378,7 +437,9 @@ void RegisterAll() {
       ->Unit(benchmark::kMicrosecond);
   RegisterBenchmark(kOursRead, BM_OursReadLog)
       ->Iterations(kReadScans)->UseRealTime()->Unit(benchmark::kMillisecond);
-  RegisterBenchmark(kRawRead, BM_RawScan)
+  RegisterBenchmark(kRawRead, BM_RawScan, false)
+      ->Iterations(kReadScans)->UseRealTime()->Unit(benchmark::kMillisecond);
+  RegisterBenchmark(kRawReadSame, BM_RawScan, true)
       ->Iterations(kReadScans)->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 
@@ -400,6 +461,12 @@ std::vector<RatioLine> SummaryLines() {
        WithThreads(kRawSync, kWriters), 0, false},
       {"   ref: raw sync Put: 16 writers / 1 writer", WithThreads(kRawSync, kWriters),
        WithThreads(kRawSync, 1), 0, true},
+      {"   ref: 1 ev/append / raw write of the same bytes", kOursAppend1, kRawPut1Same, 0, false},
+      {"   ref: 1000 ev/append / raw write of the same bytes", kOursAppend1000, kRawBatch1000Same,
+       0, false},
+      {"   ref: ReadLog verified / raw scan of the same bytes", kOursRead, kRawReadSame, 0, false},
+      {"   ref: format cost, raw same-bytes Put / raw 256-byte Put", kRawPut1Same, kRawPut1, 0,
+       false},
   };
 }
 

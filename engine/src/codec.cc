@@ -110,7 +110,8 @@ size_t HashOffset(const uint8_t* base, const fb::Envelope* env) {
 }  // namespace
 
 flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event) {
-  flatbuffers::FlatBufferBuilder fbb(512);
+  // Sized so that a typical envelope (~550 bytes with a 256-byte payload) never reallocates.
+  flatbuffers::FlatBufferBuilder fbb(1024);
   auto stream = fbb.CreateString(header.stream.data(), header.stream.size());
   // The three ids are usually equal: shared strings store them once per envelope.
   auto command_id = fbb.CreateSharedString(header.command_id.data(), header.command_id.size());

@@ -78,6 +78,14 @@ inline std::string StreamRunKey(std::string_view stream, uint64_t first_version)
   return k;
 }
 
+// Writes a streams key into `out` (at least stream.size() + 9 bytes); returns its length.
+inline size_t StreamRunKeyTo(std::string_view stream, uint64_t first_version, char* out) {
+  std::memcpy(out, stream.data(), stream.size());
+  out[stream.size()] = '\0';
+  PutU64BE(out + stream.size() + 1, first_version);
+  return stream.size() + 9;
+}
+
 // The prefix shared by every run of `stream`.
 inline std::string StreamPrefix(std::string_view stream) {
   std::string k(stream);
@@ -105,10 +113,14 @@ struct StreamRun {
   uint64_t count = 0;
 };
 
+inline void EncodeStreamRunTo(StreamRun run, char out[kStreamRunValueBytes]) {
+  PutU64BE(out, run.first_position);
+  PutU64BE(out + 8, run.count);
+}
+
 inline std::string EncodeStreamRun(StreamRun run) {
   std::string v(kStreamRunValueBytes, '\0');
-  PutU64BE(v.data(), run.first_position);
-  PutU64BE(v.data() + 8, run.count);
+  EncodeStreamRunTo(run, v.data());
   return v;
 }
 

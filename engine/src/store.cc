@@ -204,7 +204,9 @@ Result<AppendResult> StoreImpl::Append(AppendRequest request) {
   }
   std::vector<Pending*> group;
   group.swap(pending_);
-  expected_group_ = group.size();
+  // Grow at once, shrink slowly: one descheduled appender must not halve the next groups, and
+  // appenders that went away stop costing waits after a few groups.
+  expected_group_ = std::max(group.size(), expected_group_ - expected_group_ / 4);
   lock.unlock();
 
   CommitGroup(group);
@@ -229,7 +231,8 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
   }
   batch_.Clear();
   // Decisions made earlier in this group, visible to later appends of the same group.
-  std::unordered_map<std::string, uint64_t> versions;
+  // Keys view stream names inside the group's requests, which outlive this call.
+  std::unordered_map<std::string_view, uint64_t> versions;
   std::unordered_map<std::string_view, const Pending*> commands;
   std::vector<Pending*> accepted;  // whose result depends on this group's write
   uint64_t position = next_position_;
@@ -302,8 +305,12 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
         ++position;
       }
       const uint64_t count = p->encoded[i].size();
-      batch_.Put(db_->streams(), format::StreamRunKey(s.stream, first_version),
-                 format::EncodeStreamRun({run_start, count}));
+      char key[format::kMaxStreamNameBytes + 9];
+      char run[format::kStreamRunValueBytes];
+      format::EncodeStreamRunTo({run_start, count}, run);
+      batch_.Put(db_->streams(),
+                 rocksdb::Slice(key, format::StreamRunKeyTo(s.stream, first_version, key)),
+                 rocksdb::Slice(run, sizeof(run)));
       versions[s.stream] = first_version + count - 1;
       r.streams.push_back({s.stream, first_version, first_version + count - 1});
     }
