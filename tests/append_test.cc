@@ -256,9 +256,25 @@ TEST_F(AppendTest, InvalidRequestsAreRejectedAndAppendNothing) {
     cases.emplace_back("same stream twice", std::move(r));
   }
   {
-    AppendRequest r = NoteRequest("account-B", ExpectedVersion::Any(), {"ok"});
+    AppendRequest r;
+    r.streams.push_back(Notes("account-B", ExpectedVersion::Any(), {}));
     r.streams.push_back(Notes("account-C", ExpectedVersion::Any(), {}));
-    cases.emplace_back("second stream without events", std::move(r));
+    cases.emplace_back("only condition streams, no event", std::move(r));
+  }
+  {
+    AppendRequest r = NoteRequest("account-B", ExpectedVersion::Any(), {"ok"});
+    r.links.push_back({"account-B", ""});
+    cases.emplace_back("link to an empty stream name", std::move(r));
+  }
+  {
+    AppendRequest r = NoteRequest("account-B", ExpectedVersion::Any(), {"ok"});
+    r.rejection = Rejection{"RULE_VIOLATION", "no"};
+    cases.emplace_back("rejection with streams", std::move(r));
+  }
+  {
+    AppendRequest r;
+    r.rejection = Rejection{"RULE_VIOLATION", "no"};
+    cases.emplace_back("rejection without command_id", std::move(r));
   }
   for (auto& [name, req] : cases) {
     auto r = store_->Append(std::move(req));
@@ -418,6 +434,109 @@ TEST_F(AppendTest, IdempotencySurvivesReopen) {
   ASSERT_EQ(looked->streams.size(), 2u);
   EXPECT_EQ(looked->streams[0].stream, "account-A");
   EXPECT_EQ(looked->streams[0].last_version, 1u);
+}
+
+// A stream without events is a condition: its expected version must hold, nothing is written to it.
+TEST_F(AppendTest, ConditionStreamsGuardWithoutWriting) {
+  ASSERT_OK(Append("account-A", ExpectedVersion::NoStream(), 2));
+  {
+    AppendRequest r = NoteRequest("opportunity-O", ExpectedVersion::NoStream(), {"o1"});
+    r.streams.push_back(Notes("account-A", ExpectedVersion::Exactly(2), {}));
+    ASSERT_OK_AND_ASSIGN(AppendResult res, store_->Append(std::move(r)));
+    ASSERT_EQ(res.streams.size(), 2u);
+    EXPECT_EQ(res.streams[1].stream, "account-A");
+    EXPECT_EQ(res.streams[1].first_version, 2u);
+    EXPECT_EQ(res.streams[1].last_version, 2u);
+    EXPECT_EQ(res.first_position, 3u);
+    EXPECT_EQ(res.last_position, 3u);
+  }
+  EXPECT_EQ(Version("account-A"), 2u);
+  {
+    AppendRequest r = NoteRequest("opportunity-P", ExpectedVersion::NoStream(), {"p1"});
+    r.streams.push_back(Notes("account-A", ExpectedVersion::Exactly(1), {}));  // stale
+    auto res = store_->Append(std::move(r));
+    EXPECT_EQ(res.status().code(), Code::kConcurrencyConflict) << res.status().ToString();
+  }
+  EXPECT_EQ(Version("opportunity-P"), 0u);
+  EXPECT_EQ(store_->LastPosition(), 3u);
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, store_->Verify());
+  EXPECT_TRUE(report.ok()) << report.first_problem;
+}
+
+TEST_F(AppendTest, LinksAreStoredOnceWithTheirAppend) {
+  AppendRequest r = NoteRequest("contact-C1", ExpectedVersion::NoStream(), {"c"});
+  r.links.push_back({"account-A", "contact-C1"});
+  r.links.push_back({"account-A", "contact-C1"});  // the same link twice in one append
+  ASSERT_OK(store_->Append(std::move(r)));
+  AppendRequest r2 = NoteRequest("opportunity-O1", ExpectedVersion::NoStream(), {"o"});
+  r2.links.push_back({"account-A", "opportunity-O1"});
+  r2.links.push_back({"account-A", "contact-C1"});  // linked before: a no-op
+  ASSERT_OK(store_->Append(std::move(r2)));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> links, store_->Links("account-A"));
+  EXPECT_EQ(links, (std::vector<std::string>{"contact-C1", "opportunity-O1"}));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> none, store_->Links("account-AB"));
+  EXPECT_TRUE(none.empty());
+  // A rejected append makes no link.
+  AppendRequest r3 = NoteRequest("opportunity-O1", ExpectedVersion::NoStream(), {"dup"});
+  r3.links.push_back({"account-B", "opportunity-O1"});
+  EXPECT_EQ(store_->Append(std::move(r3)).status().code(), Code::kConcurrencyConflict);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> b, store_->Links("account-B"));
+  EXPECT_TRUE(b.empty());
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, store_->Verify());
+  EXPECT_TRUE(report.ok()) << report.first_problem;
+}
+
+TEST_F(AppendTest, PerEventActorOverridesTheRequestActor) {
+  AppendRequest r = NoteRequest("account-A", ExpectedVersion::NoStream(), {"by sam", "policy"});
+  r.actor = "sam";
+  r.streams[0].events[1].actor = "system";
+  ASSERT_OK(store_->Append(std::move(r)));
+  ASSERT_OK_AND_ASSIGN(auto log, Drain(store_->ReadLog(1)));
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].view().envelope->actor()->str(), "sam");
+  EXPECT_EQ(log[1].view().envelope->actor()->str(), "system");
+}
+
+TEST_F(AppendTest, RecordedRejectionIsTheFirstResultOfItsCommand) {
+  AppendRequest reject;
+  reject.command_id = "cmd-1";
+  reject.rejection = Rejection{"RULE_VIOLATION", "Prospect needs an open opportunity"};
+  ASSERT_OK_AND_ASSIGN(AppendResult first, store_->Append(std::move(reject)));
+  ASSERT_TRUE(first.rejection.has_value());
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_EQ(store_->LastPosition(), 0u);
+  // The retry -- even one that would now succeed -- gets the recorded rejection.
+  AppendRequest retry = NoteRequest("account-A", ExpectedVersion::Any(), {"x"});
+  retry.command_id = "cmd-1";
+  ASSERT_OK_AND_ASSIGN(AppendResult again, store_->Append(std::move(retry)));
+  EXPECT_TRUE(again.duplicate);
+  ASSERT_TRUE(again.rejection.has_value());
+  EXPECT_EQ(again.rejection->code, "RULE_VIOLATION");
+  EXPECT_EQ(again.rejection->message, "Prospect needs an open opportunity");
+  EXPECT_EQ(store_->LastPosition(), 0u);
+  ASSERT_OK_AND_ASSIGN(std::optional<AppendResult> looked, store_->LookupCommand("cmd-1"));
+  ASSERT_TRUE(looked.has_value() && looked->rejection.has_value());
+}
+
+TEST_F(AppendTest, BatchDecidesEachRequestInOrderInOneGroup) {
+  std::vector<AppendRequest> batch;
+  batch.push_back(NoteRequest("account-A", ExpectedVersion::NoStream(), {"a1"}));
+  batch.push_back(NoteRequest("account-A", ExpectedVersion::Exactly(1), {"a2"}));  // sees a1
+  batch.push_back(NoteRequest("account-A", ExpectedVersion::NoStream(), {"dup"}));  // conflict
+  batch.push_back(AppendRequest{});                                                // invalid
+  batch.push_back(NoteRequest("account-B", ExpectedVersion::Any(), {"b1", "b2"}));
+  std::vector<Result<AppendResult>> results = store_->AppendBatch(std::move(batch));
+  ASSERT_EQ(results.size(), 5u);
+  ASSERT_TRUE(results[0].ok());
+  EXPECT_EQ(results[0]->last_position, 1u);
+  ASSERT_TRUE(results[1].ok());
+  EXPECT_EQ(results[1]->streams[0].last_version, 2u);
+  EXPECT_EQ(results[2].status().code(), Code::kConcurrencyConflict);
+  EXPECT_EQ(results[3].status().code(), Code::kInvalidArgument);
+  ASSERT_TRUE(results[4].ok());
+  EXPECT_EQ(results[4]->first_position, 3u);
+  EXPECT_EQ(results[4]->last_position, 4u);
+  EXPECT_EQ(store_->LastPosition(), 4u);
 }
 
 }  // namespace

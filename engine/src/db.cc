@@ -66,7 +66,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const Options& options)
   streams.memtable_prefix_bloom_size_ratio = 0.1;
   {
     auto t = TableOptions(cache, 4 * 1024, true);
-    t.whole_key_filtering = false;
+    t.whole_key_filtering = false;  // lookups are prefix seeks
     streams.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   }
 
@@ -77,12 +77,19 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const Options& options)
 
   rocksdb::ColumnFamilyOptions meta;
 
+  // links: "everything linked to X" is one prefix scan; the same prefix layout as streams.
+  rocksdb::ColumnFamilyOptions links = base();
+  links.prefix_extractor = streams.prefix_extractor;
+  links.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(TableOptions(cache, 4 * 1024, true)));
+
   return {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {format::kEventsCf, events},
       {format::kStreamsCf, streams},
       {format::kCommandsCf, commands},
       {format::kMetaCf, meta},
+      {format::kLinksCf, links},
   };
 }
 

@@ -28,6 +28,7 @@ class Db {
   rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* commands() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* links() const { return handles_[5]; }
   bool follower() const { return follower_; }
   // True if Open() created the database.
   bool created() const { return created_; }
@@ -37,7 +38,7 @@ class Db {
   Status CheckFormat(bool is_new);
 
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, commands, meta
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, commands, meta, links
   bool follower_ = false;
   bool created_ = false;
   std::string follower_dir_;  // removed on close when we made it

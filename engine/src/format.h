@@ -16,6 +16,10 @@
 //   commands  key   = command_id (client-supplied only)
 //             value = FlatBuffers CommandRecord, identifier "CRMC" (schemas/records.fbs)
 //
+//   links     key   = from-stream 0x00 to-stream
+//             value = position:u64be of the first event of the append that made the link
+//             Relations between streams (an account and its contacts, opportunities, ...).
+//
 //   meta      key   = ASCII name
 //             "format"      -> decimal format version (kFormatVersion)
 //             "created_at"  -> RFC 3339 time the database was created
@@ -40,6 +44,7 @@ inline constexpr char kEventsCf[] = "events";
 inline constexpr char kStreamsCf[] = "streams";
 inline constexpr char kCommandsCf[] = "commands";
 inline constexpr char kMetaCf[] = "meta";
+inline constexpr char kLinksCf[] = "links";
 
 inline constexpr char kMetaFormat[] = "format";
 inline constexpr char kMetaCreatedAt[] = "created_at";
@@ -84,6 +89,14 @@ inline size_t StreamRunKeyTo(std::string_view stream, uint64_t first_version, ch
   out[stream.size()] = '\0';
   PutU64BE(out + stream.size() + 1, first_version);
   return stream.size() + 9;
+}
+
+inline std::string LinkKey(std::string_view from, std::string_view to) {
+  std::string k;
+  k.reserve(from.size() + 1 + to.size());
+  k.append(from).push_back('\0');
+  k.append(to);
+  return k;
 }
 
 // The prefix shared by every run of `stream`.

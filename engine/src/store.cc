@@ -40,8 +40,13 @@ std::string EncodeCommandRecord(const AppendResult& r, int64_t recorded_at_us) {
     streams.push_back(
         fb::CreateStreamResult(fbb, fbb.CreateString(s.stream), s.first_version, s.last_version));
   }
+  flatbuffers::Offset<flatbuffers::String> code, message;
+  if (r.rejection) {
+    code = fbb.CreateString(r.rejection->code);
+    message = fbb.CreateString(r.rejection->message);
+  }
   fbb.Finish(fb::CreateCommandRecord(fbb, r.first_position, r.last_position,
-                                     fbb.CreateVector(streams), recorded_at_us),
+                                     fbb.CreateVector(streams), recorded_at_us, code, message),
              fb::CommandRecordIdentifier());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -64,6 +69,10 @@ Result<AppendResult> DecodeCommandRecord(std::string_view command_id, std::strin
     for (const auto* s : *rec->streams()) {
       r.streams.push_back({s->stream()->str(), s->first_version(), s->last_version()});
     }
+  }
+  if (rec->error_code()) {
+    r.rejection = Rejection{rec->error_code()->str(),
+                            rec->error_message() ? rec->error_message()->str() : std::string()};
   }
   return r;
 }
@@ -140,61 +149,111 @@ Status StoreImpl::LoadTail() {
 }
 
 Status StoreImpl::ValidateRequest(const AppendRequest& request) const {
-  if (request.streams.empty()) return Status::InvalidArgument("an append needs at least one stream");
-  std::unordered_set<std::string_view> seen;
-  for (const auto& s : request.streams) {
-    if (s.stream.empty()) return Status::InvalidArgument("stream name is empty");
-    if (s.stream.size() > format::kMaxStreamNameBytes) {
-      return Status::InvalidArgument("stream name is longer than " +
+  auto check_name = [](std::string_view what, const std::string& name) -> Status {
+    if (name.empty()) return Status::InvalidArgument(std::string(what) + " name is empty");
+    if (name.size() > format::kMaxStreamNameBytes) {
+      return Status::InvalidArgument(std::string(what) + " name is longer than " +
                                      std::to_string(format::kMaxStreamNameBytes) + " bytes");
     }
-    if (HasControlCharacter(s.stream)) {
-      return Status::InvalidArgument("stream name contains a control character");
+    if (HasControlCharacter(name)) {
+      return Status::InvalidArgument(std::string(what) + " name contains a control character");
     }
+    return Status::Ok();
+  };
+  if (request.rejection) {
+    if (request.command_id.empty()) {
+      return Status::InvalidArgument("recording a rejection needs a command_id");
+    }
+    if (!request.streams.empty() || !request.links.empty()) {
+      return Status::InvalidArgument("a rejection record carries no streams or links");
+    }
+    return Status::Ok();
+  }
+  if (request.streams.empty()) return Status::InvalidArgument("an append needs at least one stream");
+  std::unordered_set<std::string_view> seen;
+  size_t events = 0;
+  for (const auto& s : request.streams) {
+    CRM_RETURN_IF_ERROR(check_name("stream", s.stream));
     if (!seen.insert(s.stream).second) {
       return Status::InvalidArgument("stream '" + s.stream + "' appears twice in one append");
-    }
-    if (s.events.empty()) {
-      return Status::InvalidArgument("no events for stream '" + s.stream + "'");
     }
     for (const auto& e : s.events) {
       if (e.data.type == fb::Payload::NONE || e.data.value == nullptr) {
         return Status::InvalidArgument("an event for stream '" + s.stream + "' has no payload");
       }
     }
+    events += s.events.size();
+  }
+  if (events == 0) return Status::InvalidArgument("an append needs at least one event");
+  for (const auto& l : request.links) {
+    CRM_RETURN_IF_ERROR(check_name("linked stream", l.from));
+    CRM_RETURN_IF_ERROR(check_name("linked stream", l.to));
   }
   return Status::Ok();
+}
+
+void StoreImpl::Prepare(AppendRequest& request, Item* item) const {
+  item->request = &request;
+  item->client_command_id = !request.command_id.empty();
+  if (!item->client_command_id) request.command_id = codec::NewUuidString();
+  if (request.correlation_id.empty()) request.correlation_id = request.command_id;
+  if (request.causation_id.empty()) request.causation_id = request.command_id;
+  item->encoded.resize(request.streams.size());
+  for (size_t i = 0; i < request.streams.size(); ++i) {
+    const StreamEvents& s = request.streams[i];
+    item->encoded[i].reserve(s.events.size());
+    for (const auto& e : s.events) {
+      codec::Header h{s.stream,
+                      request.command_id,
+                      request.correlation_id,
+                      request.causation_id,
+                      e.actor.empty() ? std::string_view(request.actor) : std::string_view(e.actor),
+                      request.occurred_at_us};
+      item->encoded[i].push_back(codec::Encode(h, e));
+    }
+  }
 }
 
 Result<AppendResult> StoreImpl::Append(AppendRequest request) {
   if (db_->follower()) return Status::NotSupported("this handle is a read-only follower");
   CRM_RETURN_IF_ERROR(ValidateRequest(request));
-
+  Item item;
+  Prepare(request, &item);
   Pending p;
-  p.request = &request;
-  p.client_command_id = !request.command_id.empty();
-  if (!p.client_command_id) request.command_id = codec::NewUuidString();
-  if (request.correlation_id.empty()) request.correlation_id = request.command_id;
-  if (request.causation_id.empty()) request.causation_id = request.command_id;
+  p.items.push_back(&item);
+  Commit(p);
+  return std::move(item.result);
+}
 
-  // Serialise on this thread, outside the writer's critical section.
-  p.encoded.resize(request.streams.size());
-  for (size_t i = 0; i < request.streams.size(); ++i) {
-    const StreamEvents& s = request.streams[i];
-    codec::Header h{s.stream,           request.command_id, request.correlation_id,
-                    request.causation_id, request.actor,      request.occurred_at_us};
-    p.encoded[i].reserve(s.events.size());
-    for (const auto& e : s.events) p.encoded[i].push_back(codec::Encode(h, e));
+std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendRequest> requests) {
+  std::vector<Item> items(requests.size());
+  Pending p;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Status s = db_->follower() ? Status::NotSupported("this handle is a read-only follower")
+                               : ValidateRequest(requests[i]);
+    if (!s.ok()) {
+      items[i].result = std::move(s);
+      continue;
+    }
+    Prepare(requests[i], &items[i]);
+    p.items.push_back(&items[i]);
   }
+  if (!p.items.empty()) Commit(p);
+  std::vector<Result<AppendResult>> out;
+  out.reserve(items.size());
+  for (auto& item : items) out.push_back(std::move(item.result));
+  return out;
+}
 
+void StoreImpl::Commit(Pending& p) {
   std::unique_lock<std::mutex> lock(mu_);
   pending_.push_back(&p);
   if (leader_waiting_) leader_cv_.notify_one();
   p.cv.wait(lock, [&] { return p.done || (!leader_active_ && pending_.front() == &p); });
-  if (p.done) return std::move(p.result);
+  if (p.done) return;
 
   // Leader: optionally gather the rest of the previous group, then take everything queued (this
-  // append included) and commit it.
+  // caller included) and commit it.
   leader_active_ = true;
   if (options_.durability == Durability::kSync && pending_.size() < expected_group_) {
     leader_waiting_ = true;
@@ -221,106 +280,34 @@ Result<AppendResult> StoreImpl::Append(AppendRequest request) {
   if (!pending_.empty()) pending_.front()->cv.notify_one();
   lock.unlock();
   commit_cv_.notify_all();
-  return std::move(p.result);
 }
+
+// What the leader has decided so far in one group, visible to the group's later items.
+struct StoreImpl::GroupState {
+  // Keys view stream names inside the group's requests, which outlive the group.
+  std::unordered_map<std::string_view, uint64_t> versions;
+  std::unordered_map<std::string_view, const Item*> commands;
+  std::unordered_set<std::string> links;
+  std::vector<Item*> accepted;  // whose result depends on this group's write
+  uint64_t position = 0;
+  Sha256Digest hash{};
+  int64_t now = 0;
+};
 
 void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
   if (!write_error_.ok()) {
-    for (Pending* p : group) p->result = write_error_;
+    for (Pending* p : group) {
+      for (Item* item : p->items) item->result = write_error_;
+    }
     return;
   }
   batch_.Clear();
-  // Decisions made earlier in this group, visible to later appends of the same group.
-  // Keys view stream names inside the group's requests, which outlive this call.
-  std::unordered_map<std::string_view, uint64_t> versions;
-  std::unordered_map<std::string_view, const Pending*> commands;
-  std::vector<Pending*> accepted;  // whose result depends on this group's write
-  uint64_t position = next_position_;
-  Sha256Digest hash = last_hash_;
-  const int64_t now = std::max(codec::NowMicros(), last_recorded_at_us_);
-
+  GroupState g;
+  g.position = next_position_;
+  g.hash = last_hash_;
+  g.now = std::max(codec::NowMicros(), last_recorded_at_us_);
   for (Pending* p : group) {
-    AppendRequest& req = *p->request;
-    if (p->client_command_id) {
-      if (auto it = commands.find(req.command_id); it != commands.end()) {
-        AppendResult first = it->second->result.value();
-        first.duplicate = true;
-        p->result = std::move(first);
-        accepted.push_back(p);  // its answer stands or falls with this group's write
-        continue;
-      }
-      auto previous = LookupCommand(req.command_id);
-      if (!previous.ok()) {
-        p->result = previous.status();
-        continue;
-      }
-      if (previous->has_value()) {
-        p->result = std::move(**previous);
-        continue;
-      }
-    }
-
-    // Phase 1: every expectation holds, or nothing of this append is written.
-    std::vector<uint64_t> current(req.streams.size());
-    Status rejected;
-    for (size_t i = 0; i < req.streams.size() && rejected.ok(); ++i) {
-      const StreamEvents& s = req.streams[i];
-      if (auto it = versions.find(s.stream); it != versions.end()) {
-        current[i] = it->second;
-      } else {
-        auto v = CachedStreamVersion(s.stream);
-        if (!v.ok()) {
-          rejected = v.status();
-          break;
-        }
-        current[i] = *v;
-      }
-      if (!s.expected.Matches(current[i])) {
-        rejected = Status::ConcurrencyConflict(
-            "stream '" + s.stream + "' is at version " + std::to_string(current[i]) +
-            ", expected " + s.expected.ToString());
-      }
-    }
-    if (!rejected.ok()) {
-      p->result = std::move(rejected);
-      continue;
-    }
-
-    // Phase 2: assign positions (each stream's events contiguous), stamp, hash, batch.
-    AppendResult r;
-    r.command_id = req.command_id;
-    r.first_position = position;
-    for (size_t i = 0; i < req.streams.size(); ++i) {
-      const StreamEvents& s = req.streams[i];
-      const uint64_t first_version = current[i] + 1;
-      const uint64_t run_start = position;
-      for (size_t j = 0; j < p->encoded[i].size(); ++j) {
-        flatbuffers::DetachedBuffer& buf = p->encoded[i][j];
-        hash = codec::Stamp(buf.data(), buf.size(),
-                            {position, first_version + j, now, hash});
-        char key[8];
-        format::PutU64BE(key, position);
-        batch_.Put(db_->events(), rocksdb::Slice(key, 8),
-                   rocksdb::Slice(reinterpret_cast<const char*>(buf.data()), buf.size()));
-        ++position;
-      }
-      const uint64_t count = p->encoded[i].size();
-      char key[format::kMaxStreamNameBytes + 9];
-      char run[format::kStreamRunValueBytes];
-      format::EncodeStreamRunTo({run_start, count}, run);
-      batch_.Put(db_->streams(),
-                 rocksdb::Slice(key, format::StreamRunKeyTo(s.stream, first_version, key)),
-                 rocksdb::Slice(run, sizeof(run)));
-      versions[s.stream] = first_version + count - 1;
-      r.streams.push_back({s.stream, first_version, first_version + count - 1});
-    }
-    r.last_position = position - 1;
-    if (p->client_command_id) {
-      batch_.Put(db_->commands(), req.command_id, EncodeCommandRecord(r, now));
-      commands.emplace(req.command_id, p);
-    }
-    p->result = std::move(r);
-    accepted.push_back(p);
+    for (Item* item : p->items) DecideItem(*item, g);
   }
 
   if (batch_.Count() == 0) return;
@@ -332,14 +319,140 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
     // positions cannot be reused safely: latch the error until the store is reopened.
     log_->error("{}; refusing further appends until reopened", s.ToString());
     write_error_ = s;
-    for (Pending* p : accepted) p->result = s;
+    for (Item* item : g.accepted) item->result = s;
     return;
   }
-  next_position_ = position;
-  last_hash_ = hash;
-  last_recorded_at_us_ = now;
-  for (auto& [stream, version] : versions) stream_versions_.Put(stream, version);
-  committed_position_.store(position - 1, std::memory_order_release);
+  next_position_ = g.position;
+  last_hash_ = g.hash;
+  last_recorded_at_us_ = g.now;
+  for (auto& [stream, version] : g.versions) stream_versions_.Put(stream, version);
+  committed_position_.store(g.position - 1, std::memory_order_release);
+}
+
+void StoreImpl::DecideItem(Item& item, GroupState& g) {
+  AppendRequest& req = *item.request;
+  if (item.client_command_id) {
+    if (auto it = g.commands.find(req.command_id); it != g.commands.end()) {
+      AppendResult first = it->second->result.value();
+      first.duplicate = true;
+      item.result = std::move(first);
+      g.accepted.push_back(&item);  // its answer stands or falls with this group's write
+      return;
+    }
+    auto previous = LookupCommand(req.command_id);
+    if (!previous.ok()) {
+      item.result = previous.status();
+      return;
+    }
+    if (previous->has_value()) {
+      item.result = std::move(**previous);
+      return;
+    }
+  }
+
+  if (req.rejection) {
+    AppendResult r;
+    r.command_id = req.command_id;
+    r.rejection = req.rejection;
+    batch_.Put(db_->commands(), req.command_id, EncodeCommandRecord(r, g.now));
+    g.commands.emplace(req.command_id, &item);
+    item.result = std::move(r);
+    g.accepted.push_back(&item);
+    return;
+  }
+
+  // Phase 1: every expectation holds, or nothing of this append is written.
+  std::vector<uint64_t> current(req.streams.size());
+  for (size_t i = 0; i < req.streams.size(); ++i) {
+    const StreamEvents& s = req.streams[i];
+    if (auto it = g.versions.find(s.stream); it != g.versions.end()) {
+      current[i] = it->second;
+    } else {
+      auto v = CachedStreamVersion(s.stream);
+      if (!v.ok()) {
+        item.result = v.status();
+        return;
+      }
+      current[i] = *v;
+    }
+    if (!s.expected.Matches(current[i])) {
+      item.result = Status::ConcurrencyConflict(
+          "stream '" + s.stream + "' is at version " + std::to_string(current[i]) +
+          ", expected " + s.expected.ToString());
+      return;
+    }
+  }
+  std::vector<const StreamLink*> new_links;
+  for (const StreamLink& l : req.links) {
+    std::string key = format::LinkKey(l.from, l.to);
+    if (g.links.count(key)) continue;
+    std::string ignored;
+    rocksdb::Status ls = db_->db()->Get(rocksdb::ReadOptions(), db_->links(), key, &ignored);
+    if (ls.ok()) continue;  // linked before
+    if (!ls.IsNotFound()) {
+      item.result = FromRocks(ls, "reading link " + l.from + " -> " + l.to);
+      return;
+    }
+    g.links.insert(std::move(key));
+    new_links.push_back(&l);
+  }
+
+  // Phase 2: assign positions (each stream's events contiguous), stamp, hash, batch.
+  AppendResult r;
+  r.command_id = req.command_id;
+  r.first_position = g.position;
+  for (size_t i = 0; i < req.streams.size(); ++i) {
+    const StreamEvents& s = req.streams[i];
+    const uint64_t count = item.encoded[i].size();
+    if (count == 0) {  // a condition only
+      r.streams.push_back({s.stream, current[i], current[i]});
+      continue;
+    }
+    const uint64_t first_version = current[i] + 1;
+    const uint64_t run_start = g.position;
+    for (size_t j = 0; j < count; ++j) {
+      flatbuffers::DetachedBuffer& buf = item.encoded[i][j];
+      g.hash = codec::Stamp(buf.data(), buf.size(), {g.position, first_version + j, g.now, g.hash});
+      char key[8];
+      format::PutU64BE(key, g.position);
+      batch_.Put(db_->events(), rocksdb::Slice(key, 8),
+                 rocksdb::Slice(reinterpret_cast<const char*>(buf.data()), buf.size()));
+      ++g.position;
+    }
+    char key[format::kMaxStreamNameBytes + 9];
+    char run[format::kStreamRunValueBytes];
+    format::EncodeStreamRunTo({run_start, count}, run);
+    batch_.Put(db_->streams(),
+               rocksdb::Slice(key, format::StreamRunKeyTo(s.stream, first_version, key)),
+               rocksdb::Slice(run, sizeof(run)));
+    g.versions[s.stream] = first_version + count - 1;
+    r.streams.push_back({s.stream, first_version, first_version + count - 1});
+  }
+  r.last_position = g.position - 1;
+  for (const StreamLink* l : new_links) {
+    char pos[8];
+    format::PutU64BE(pos, r.first_position);
+    batch_.Put(db_->links(), format::LinkKey(l->from, l->to), rocksdb::Slice(pos, 8));
+  }
+  if (item.client_command_id) {
+    batch_.Put(db_->commands(), req.command_id, EncodeCommandRecord(r, g.now));
+    g.commands.emplace(req.command_id, &item);
+  }
+  item.result = std::move(r);
+  g.accepted.push_back(&item);
+}
+
+Result<std::vector<std::string>> StoreImpl::Links(std::string_view from) {
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->links()));
+  const std::string prefix = format::StreamPrefix(from);
+  std::vector<std::string> out;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out.emplace_back(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+  }
+  CRM_RETURN_IF_ERROR(FromRocks(it->status(), "reading the links of " + std::string(from)));
+  return out;
 }
 
 Result<uint64_t> StoreImpl::CachedStreamVersion(const std::string& stream) {

@@ -29,6 +29,8 @@ class StoreImpl final : public EventStore {
   Status Init();
 
   Result<AppendResult> Append(AppendRequest request) override;
+  std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests) override;
+  Result<std::vector<std::string>> Links(std::string_view from) override;
   Result<std::optional<AppendResult>> LookupCommand(std::string_view command_id) override;
   Result<uint64_t> StreamVersion(std::string_view stream) override;
   uint64_t LastPosition() const override {
@@ -56,19 +58,31 @@ class StoreImpl final : public EventStore {
   bool WaitForPosition(uint64_t position, std::chrono::steady_clock::time_point deadline);
 
  private:
-  // One caller's append while it waits for a leader to commit it.
-  struct Pending {
+  struct GroupState;  // the leader's scratch state for one group (store.cc)
+
+  // One request of a caller, prepared (encoded) on the caller's thread.
+  struct Item {
     AppendRequest* request = nullptr;
     bool client_command_id = false;
     std::vector<std::vector<flatbuffers::DetachedBuffer>> encoded;  // [stream][event]
     Result<AppendResult> result = Status::IOError("append was not processed");
+  };
+  // One caller (Append or AppendBatch) while it waits for a leader to commit its items.
+  struct Pending {
+    std::vector<Item*> items;
     bool done = false;
     std::condition_variable cv;  // signalled when done, or when it is next in line to lead
   };
 
   Status ValidateRequest(const AppendRequest& request) const;
+  // Caller's thread: fills in generated ids and encodes the envelopes.
+  void Prepare(AppendRequest& request, Item* item) const;
+  // Queues the caller's items, leads or follows a group, returns when they are decided.
+  void Commit(Pending& p);
   // Leader only: decides every pending append of the group, writes the survivors in one batch.
   void CommitGroup(std::vector<Pending*>& group);
+  // Leader only: decides one item of the group into batch_.
+  void DecideItem(Item& item, GroupState& g);
   // Leader only: the stream's committed version, from the cache or the streams CF.
   Result<uint64_t> CachedStreamVersion(const std::string& stream);
   Result<uint64_t> ReadStreamVersion(std::string_view stream);

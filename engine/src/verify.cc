@@ -207,6 +207,21 @@ Result<VerifyReport> StoreImpl::Verify() {
     }
     CRM_RETURN_IF_ERROR(FromRocks(it->status(), "reading idempotency records"));
   }
+
+  // 4. Links name two streams and point inside the log.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(scan, db_->links()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      const size_t sep = key.find('\0');
+      if (sep == std::string_view::npos || sep == 0 || sep + 1 == key.size() ||
+          it->value().size() != 8 ||
+          format::GetU64BE(it->value().data()) > report.last_position) {
+        problems.AddGlobal("malformed link entry '" + it->key().ToString(true) + "'");
+      }
+    }
+    CRM_RETURN_IF_ERROR(FromRocks(it->status(), "reading links"));
+  }
   return report;
 }
 

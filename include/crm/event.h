@@ -18,6 +18,8 @@ using Sha256Digest = std::array<uint8_t, 32>;
 struct EventData {
   fb::PayloadUnion data;
   uint16_t schema_version = 1;
+  // Overrides the request's actor for this event (e.g. "system" for an automatic policy).
+  std::string actor;
 };
 
 // A stored event, verified, seen in place. The bytes belong to the reader that produced the view

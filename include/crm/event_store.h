@@ -77,12 +77,31 @@ class ExpectedVersion {
 struct StreamEvents {
   std::string stream;  // "<kind>-<id>"; non-empty, at most 512 bytes, no control characters
   ExpectedVersion expected = ExpectedVersion::Any();
-  std::vector<EventData> events;  // at least one
+  // May be empty: the stream is then only a condition of the append (its expected version must
+  // hold, as for a stream written to), e.g. the state a decision was based on.
+  std::vector<EventData> events;
 };
 
-// One atomic append: all events of all streams, or nothing. A stream may appear once.
+// A directed relation between two streams ("account-A1" -> "contact-C1"), stored with the append
+// that makes it. Relations are never removed; a later one to the same target is a no-op.
+struct StreamLink {
+  std::string from;
+  std::string to;
+};
+
+// A rejection to remember under the request's command_id, so that a retry of the command gets the
+// same answer (command-level idempotency). Codes are the caller's (e.g. "RULE_VIOLATION").
+struct Rejection {
+  std::string code;
+  std::string message;
+};
+
+// One atomic append: all events of all streams, and the links, or nothing. A stream may appear
+// once. At least one event overall, unless `rejection` is set (then streams must be empty).
 struct AppendRequest {
   std::vector<StreamEvents> streams;
+  std::vector<StreamLink> links;
+  std::optional<Rejection> rejection;  // requires command_id
   // Idempotency key. If set and a previous append with this id committed, Append returns that
   // first result (duplicate = true) and appends nothing. If empty, a UUID is generated.
   std::string command_id;
@@ -100,11 +119,13 @@ struct StreamAppendResult {
 };
 
 struct AppendResult {
-  uint64_t first_position = 0;
+  uint64_t first_position = 0;  // 0 when nothing was appended (a rejection record)
   uint64_t last_position = 0;
-  std::vector<StreamAppendResult> streams;  // in request order
+  std::vector<StreamAppendResult> streams;  // in request order; condition-only streams included
   std::string command_id;
   bool duplicate = false;  // true: an earlier append with this command_id; nothing was appended
+  // Set when the first result of this command_id was a recorded rejection.
+  std::optional<Rejection> rejection;
 };
 
 // Which events a log reader yields. Default: all.
@@ -190,6 +211,14 @@ class EventStore {
   // kIOError (storage failed; this and every later append fail until the store is reopened).
   // A rejected append never affects other appends committed in the same group.
   virtual Result<AppendResult> Append(AppendRequest request) = 0;
+
+  // Appends several independent requests in one group (one RocksDB write, one fsync): each is
+  // decided on its own, in order, seeing the effects of the earlier ones; results are in request
+  // order. For pipelines (crm exec) that have many commands ready at once.
+  virtual std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests) = 0;
+
+  // The streams `from` links to, in the order of the link's key (stream name).
+  virtual Result<std::vector<std::string>> Links(std::string_view from) = 0;
 
   // The first result of the command with this id, if it committed.
   virtual Result<std::optional<AppendResult>> LookupCommand(std::string_view command_id) = 0;
