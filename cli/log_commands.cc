@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "crm/commands.h"
 #include "crm/event_json.h"
 
 namespace crm::cli {
@@ -25,25 +26,6 @@ std::unique_ptr<EventStore> OpenReader(const Globals& g, int* exit_code) {
   return std::move(store).value();
 }
 
-// The first admin user of a new database (SPEC §4 `crm init`).
-AppendRequest FirstAdmin() {
-  fb::UserCreatedT user;
-  user.user_id = "admin";
-  user.name = "Administrator";
-  user.role = fb::UserRole::admin;
-  EventData e;
-  e.data.Set(std::move(user));
-  AppendRequest req;
-  req.actor = "system";
-  req.command_id = "crm-init:user-admin";
-  StreamEvents s;
-  s.stream = "user-admin";
-  s.expected = ExpectedVersion::NoStream();
-  s.events.push_back(std::move(e));
-  req.streams.push_back(std::move(s));
-  return req;
-}
-
 int RunInit(const Globals& g) {
   auto opened = EventStore::Open(g.db, StoreOptionsFor(g, OpenMode::kReadWrite));
   if (!opened.ok()) {
@@ -51,36 +33,21 @@ int RunInit(const Globals& g) {
     return ExitCodeFor(opened.status());
   }
   auto& store = *opened.value();
-  auto version = store.StreamVersion("user-admin");
-  if (!version.ok()) {
-    spdlog::error("{}", version.status().message());
-    return ExitCodeFor(version.status());
+  auto created = EnsureAdminUser(store);
+  if (!created.ok()) {
+    spdlog::error("creating the admin user: {}", created.status().ToString());
+    return ExitCodeFor(created.status());
   }
   LineOut out;
   JsonLine line(out);
   JsonWriter& w = line.w();
   w.StartObject();
   w.Key("ok");
-  if (*version == 0) {
-    auto r = store.Append(FirstAdmin());
-    if (!r.ok()) {
-      spdlog::error("creating the admin user: {}", r.status().ToString());
-      return ExitCodeFor(r.status());
-    }
-    w.Bool(true);
-    w.Key("created");
-    w.Bool(true);
-    w.Key("position");
-    w.Uint64(r->last_position);
-    w.Key("stream");
-    w.String("user-admin");
-  } else {
-    w.Bool(true);
-    w.Key("created");
-    w.Bool(false);
-    w.Key("last_position");
-    w.Uint64(store.LastPosition());
-  }
+  w.Bool(true);
+  w.Key("created");
+  w.Bool(*created);
+  w.Key("last_position");
+  w.Uint64(store.LastPosition());
   w.Key("db");
   w.String(g.db.c_str());
   w.EndObject();

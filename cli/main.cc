@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "cli/exit_codes.h"
+#include "cli/entity_commands.h"
+#include "cli/exec_command.h"
 #include "cli/log_commands.h"
 
 namespace {
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
 
   Commands commands;
   AddLogCommands(app, g, &commands);
+  AddExecCommands(app, g, &commands);
+  AddEntityCommands(app, g, &commands);
 
   try {
     app.parse(argc, argv);
@@ -74,8 +78,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crm: unknown log level '%s'\n", g.log_level.c_str());
     return kExitUsage;
   }
-  for (const CLI::App* sub : app.get_subcommands()) {
-    if (auto it = commands.find(sub); it != commands.end()) return it->second();
-  }
+  // The innermost selected subcommand runs ("config set" -> set).
+  const CLI::App* selected = &app;
+  while (!selected->get_subcommands().empty()) selected = selected->get_subcommands().front();
+  if (auto it = commands.find(selected); it != commands.end()) return it->second();
   return kExitUsage;
 }

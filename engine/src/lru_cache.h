@@ -14,6 +14,11 @@ template <typename V>
 class LruCache {
  public:
   explicit LruCache(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  // Moves keep the list nodes the index's keys view; copies would not.
+  LruCache(LruCache&&) = default;
+  LruCache& operator=(LruCache&&) = default;
+  LruCache(const LruCache&) = delete;
+  LruCache& operator=(const LruCache&) = delete;
 
   // Returns the value and marks it most recently used, or nullptr.
   V* Get(std::string_view key) {

@@ -248,7 +248,8 @@ std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendReque
 void StoreImpl::Commit(Pending& p) {
   std::unique_lock<std::mutex> lock(mu_);
   pending_.push_back(&p);
-  if (leader_waiting_) leader_cv_.notify_one();
+  // Wake a gathering leader only when its group is complete, not on every arrival.
+  if (leader_waiting_ && pending_.size() >= expected_group_) leader_cv_.notify_one();
   p.cv.wait(lock, [&] { return p.done || (!leader_active_ && pending_.front() == &p); });
   if (p.done) return;
 
