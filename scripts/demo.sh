@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job on an embedded default database: install what is missing, build, then create
-# ./crm-data (or $CRM_DB) and show the log, its verification and its statistics.
+# ./crm-data (or $CRM_DB), run a day of CRM work through `crm exec` (names from the Maven CRM
+# dataset in ../shared/data/maven-crm), and show the log, its verification and its statistics.
+# Re-running it is safe: every demo command carries a command_id, so repeats change nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,10 +17,14 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 step "crm init: create $CRM_DB and its first admin user"
 $crm init
+step "crm exec scripts/demo.jsonl: a day of CRM work (two lines are refused on purpose: exit 1)"
+$crm exec scripts/demo.jsonl || echo "(exit $?: the refused lines are the account-type rules at work)" >&2
+step "crm account add-note: the same commands, for people"
+$crm --as anna account add-note --id isdom --text "Asked for a demo in Q1" --command-id demo-note-1
+step "crm events --stream account-cancity: everything that happened to one account"
+$crm events --stream account-cancity
 step "the embedding example (README): a program linking the library appends and reads back"
 build/tests/embed_example
-step "crm events --limit 3: the log itself"
-$crm events --limit 3
 step "crm verify: every record, the hash chain, positions, stream versions, the index"
 $crm verify
 step "crm stats"
