@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -109,9 +110,23 @@ size_t HashOffset(const uint8_t* base, const fb::Envelope* env) {
 
 }  // namespace
 
-flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event) {
+uint8_t* Arena::allocate(size_t size) {
+  size = (size + 15) & ~size_t{15};  // keep every buffer 16-byte aligned
+  if (size > left_) {
+    const size_t block = std::max<size_t>(size, size_t{64} << 10);
+    blocks_.push_back(std::make_unique<uint8_t[]>(block));
+    next_ = blocks_.back().get();
+    left_ = block;
+  }
+  uint8_t* out = next_;
+  next_ += size;
+  left_ -= size;
+  return out;
+}
+
+flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event, Arena* arena) {
   // Sized so that a typical envelope (~550 bytes with a 256-byte payload) never reallocates.
-  flatbuffers::FlatBufferBuilder fbb(1024);
+  flatbuffers::FlatBufferBuilder fbb(1024, arena, /*own_allocator=*/false);
   auto stream = fbb.CreateString(header.stream.data(), header.stream.size());
   // The three ids are usually equal: shared strings store them once per envelope.
   auto command_id = fbb.CreateSharedString(header.command_id.data(), header.command_id.size());

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -22,8 +24,26 @@ struct Header {
   int64_t occurred_at_us = 0;  // 0: stamped with recorded_at
 };
 
-// Serialises an envelope with a zeroed Stamp (except occurred_at). Runs on the caller's thread.
-flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event);
+// A bump allocator for the envelopes of one append: one malloc per 64 KiB instead of one per
+// event. Frees everything at once when destroyed.
+// REQUIRES: outlives every buffer allocated from it.
+class Arena : public flatbuffers::Allocator {
+ public:
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  uint8_t* allocate(size_t size) override;
+  void deallocate(uint8_t*, size_t) override {}  // freed with the arena
+
+ private:
+  std::vector<std::unique_ptr<uint8_t[]>> blocks_;
+  uint8_t* next_ = nullptr;
+  size_t left_ = 0;
+};
+
+// Serialises an envelope with a zeroed Stamp (except occurred_at), its memory from `arena`. Runs
+// on the caller's thread.
+flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event, Arena* arena);
 
 struct StampValues {
   uint64_t position = 0;

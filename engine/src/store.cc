@@ -192,7 +192,7 @@ Status StoreImpl::ValidateRequest(const AppendRequest& request) const {
   return Status::Ok();
 }
 
-void StoreImpl::Prepare(AppendRequest& request, Item* item) const {
+void StoreImpl::Prepare(AppendRequest& request, Item* item, codec::Arena* arena) const {
   item->request = &request;
   item->client_command_id = !request.command_id.empty();
   if (!item->client_command_id) request.command_id = codec::NewUuidString();
@@ -209,7 +209,7 @@ void StoreImpl::Prepare(AppendRequest& request, Item* item) const {
                       request.causation_id,
                       e.actor.empty() ? std::string_view(request.actor) : std::string_view(e.actor),
                       request.occurred_at_us};
-      item->encoded[i].push_back(codec::Encode(h, e));
+      item->encoded[i].push_back(codec::Encode(h, e, arena));
     }
   }
 }
@@ -217,8 +217,9 @@ void StoreImpl::Prepare(AppendRequest& request, Item* item) const {
 Result<AppendResult> StoreImpl::Append(AppendRequest request) {
   if (db_->follower()) return Status::NotSupported("this handle is a read-only follower");
   CRM_RETURN_IF_ERROR(ValidateRequest(request));
+  codec::Arena arena;  // before the item: its buffers live in it
   Item item;
-  Prepare(request, &item);
+  Prepare(request, &item, &arena);
   Pending p;
   p.items.push_back(&item);
   Commit(p);
@@ -226,6 +227,7 @@ Result<AppendResult> StoreImpl::Append(AppendRequest request) {
 }
 
 std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendRequest> requests) {
+  codec::Arena arena;  // before the items: their buffers live in it
   std::vector<Item> items(requests.size());
   Pending p;
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -235,7 +237,7 @@ std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendReque
       items[i].result = std::move(s);
       continue;
     }
-    Prepare(requests[i], &items[i]);
+    Prepare(requests[i], &items[i], &arena);
     p.items.push_back(&items[i]);
   }
   if (!p.items.empty()) Commit(p);

@@ -14,6 +14,7 @@
 #include <spdlog/logger.h>
 
 #include "crm/event_store.h"
+#include "engine/src/codec.h"
 #include "engine/src/db.h"
 #include "engine/src/format.h"
 #include "engine/src/lru_cache.h"
@@ -76,7 +77,7 @@ class StoreImpl final : public EventStore {
 
   Status ValidateRequest(const AppendRequest& request) const;
   // Caller's thread: fills in generated ids and encodes the envelopes.
-  void Prepare(AppendRequest& request, Item* item) const;
+  void Prepare(AppendRequest& request, Item* item, codec::Arena* arena) const;
   // Queues the caller's items, leads or follows a group, returns when they are decided.
   void Commit(Pending& p);
   // Leader only: decides every pending append of the group, writes the survivors in one batch.
