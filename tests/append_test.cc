@@ -539,5 +539,38 @@ TEST_F(AppendTest, BatchDecidesEachRequestInOrderInOneGroup) {
   EXPECT_EQ(store_->LastPosition(), 4u);
 }
 
+TEST_F(AppendTest, StopAtFirstFailureAbortsTheRest) {
+  std::vector<AppendRequest> batch;
+  batch.push_back(NoteRequest("account-A", ExpectedVersion::NoStream(), {"a1"}));
+  batch.push_back(NoteRequest("account-A", ExpectedVersion::NoStream(), {"dup"}));  // conflict
+  batch.push_back(NoteRequest("account-B", ExpectedVersion::Any(), {"b1"}));       // aborted
+  auto results = store_->AppendBatch(std::move(batch), EventStore::BatchMode::kStopAtFirstFailure);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].status().code(), Code::kConcurrencyConflict);
+  EXPECT_EQ(results[2].status().code(), Code::kAborted);
+  EXPECT_EQ(store_->LastPosition(), 1u);
+  EXPECT_EQ(Version("account-B"), 0u);
+}
+
+TEST_F(AppendTest, CommandThatChangedNothingIsRecordedWithItsConditions) {
+  ASSERT_OK(Append("account-A", ExpectedVersion::NoStream()));
+  AppendRequest noop;
+  noop.command_id = "noop-1";
+  noop.streams.push_back(Notes("account-A", ExpectedVersion::Exactly(1), {}));
+  ASSERT_OK_AND_ASSIGN(AppendResult r, store_->Append(std::move(noop)));
+  EXPECT_EQ(r.first_position, 0u);
+  EXPECT_EQ(store_->LastPosition(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::optional<AppendResult> looked, store_->LookupCommand("noop-1"));
+  ASSERT_TRUE(looked.has_value());
+  EXPECT_EQ(looked->first_position, 0u);
+  ASSERT_EQ(looked->streams.size(), 1u);
+  EXPECT_EQ(looked->streams[0].last_version, 1u);
+  AppendRequest stale;
+  stale.command_id = "noop-2";
+  stale.streams.push_back(Notes("account-A", ExpectedVersion::Exactly(7), {}));
+  EXPECT_EQ(store_->Append(std::move(stale)).status().code(), Code::kConcurrencyConflict);
+}
+
 }  // namespace
 }  // namespace crm::test

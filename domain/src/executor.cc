@@ -176,6 +176,9 @@ class CommandExecutor::Impl {
                                  std::vector<AppendRequest>* requests,
                                  std::vector<Planned>* planned);
   ExecResult Reject(const Command& cmd, const Error& e, std::vector<AppendRequest>* requests);
+  size_t ExecuteFrom(const std::vector<std::string_view>& lines, size_t start,
+                     std::vector<std::optional<ExecResult>>* results);
+  void ResetCaches();
   ExecResult Replay(const AppendResult& first);
 
   EventStore& store_;
@@ -184,6 +187,7 @@ class CommandExecutor::Impl {
   std::unordered_map<std::string, StreamState> overlay_;  // this batch's decided states
   std::unordered_map<std::string, std::vector<std::string>> overlay_links_;
   std::unordered_map<std::string, size_t> batch_commands_;  // command_id -> first index
+  uint64_t seen_position_ = UINT64_MAX;  // the log's end when the cache was last known valid
 };
 
 ExecResult CommandExecutor::Impl::Reject(const Command& cmd, const Error& e,
@@ -202,6 +206,10 @@ ExecResult CommandExecutor::Impl::Reject(const Command& cmd, const Error& e,
 // The first result of a command, rebuilt from its record (and the log, for the event types).
 ExecResult CommandExecutor::Impl::Replay(const AppendResult& first) {
   if (first.rejection) return ErrorLine(CodeFromName(first.rejection->code), first.rejection->message);
+  if (first.first_position == 0) {  // the command changed nothing; its own stream comes first
+    if (first.streams.empty()) return OkLine(0, "", 0, {});
+    return OkLine(0, first.streams.front().stream, first.streams.front().last_version, {});
+  }
   auto reader = store_.ReadLog(first.first_position);
   if (!reader.ok()) return ErrorLine(ErrorCode::kStorageError, reader.status().ToString());
   std::vector<std::string_view> types;
@@ -281,11 +289,13 @@ std::optional<ExecResult> CommandExecutor::Impl::Plan(std::string_view line, siz
   Outcome outcome = Decide(cmd, ctx, view);
   if (auto* e = std::get_if<Error>(&outcome)) return Reject(cmd, *e, requests);
   Decision& d = std::get<Decision>(outcome);
-  if (d.empty()) {
+  if (d.empty() && cmd.command_id.empty()) {
     auto state = view.Load(d.primary_stream);
     const uint64_t version = state.ok() ? (*state)->version : 0;
     return OkLine(0, d.primary_stream, version, {});
   }
+  // A command that changed nothing but carries a command_id is recorded too (with its reads as
+  // conditions, its own stream first), so that a retry gets this answer and not a new decision.
 
   // Every stream read is a condition at the version read; written streams carry their events.
   AppendRequest req;
@@ -300,10 +310,19 @@ std::optional<ExecResult> CommandExecutor::Impl::Plan(std::string_view line, siz
   // command's entity; policy events (automatic progression) come just before it.
   std::stable_partition(d.writes.begin(), d.writes.end(),
                         [&](const StreamEvents& w) { return w.stream != d.primary_stream; });
+  if (d.writes.empty()) {
+    auto primary = view.Load(d.primary_stream);
+    if (!primary.ok()) return ErrorLine(ErrorCode::kStorageError, primary.status().ToString());
+    StreamEvents own;
+    own.stream = d.primary_stream;
+    d.writes.push_back(std::move(own));
+    plan.last_stream = d.primary_stream;
+  }
   for (StreamEvents& w : d.writes) {
     auto state = view.Load(w.stream);
     if (!state.ok()) return ErrorLine(ErrorCode::kStorageError, state.status().ToString());
     w.expected = ExpectedVersion::Exactly((*state)->version);
+    if (w.events.empty()) continue;  // the own stream of a command that changed nothing
     StreamState next = **state;
     for (const EventData& e : w.events) {
       Apply(e.data, &next);
@@ -331,59 +350,96 @@ std::optional<ExecResult> CommandExecutor::Impl::Plan(std::string_view line, siz
 std::vector<ExecResult> CommandExecutor::Impl::ExecuteBatch(
     const std::vector<std::string_view>& lines) {
   std::vector<std::optional<ExecResult>> results(lines.size());
+  size_t start = 0;
+  while (start < lines.size()) start = ExecuteFrom(lines, start, &results);
+  std::vector<ExecResult> out;
+  out.reserve(results.size());
+  for (auto& r : results) {
+    out.push_back(r ? std::move(*r) : ErrorLine(ErrorCode::kStorageError, "no result"));
+  }
+  return out;
+}
+
+// Decides lines[start..] and commits them in one group. Returns lines.size() when every line has
+// its final result, or the index to continue from: when an append of the batch fails (or turns
+// out to be a duplicate), the lines after it were decided assuming it would commit, so they are
+// decided again on fresh state.
+size_t CommandExecutor::Impl::ExecuteFrom(const std::vector<std::string_view>& lines, size_t start,
+                                          std::vector<std::optional<ExecResult>>* results) {
+  // Anyone else's append since ours makes the cache suspect: drop it (it refills on demand).
+  if (store_.LastPosition() != seen_position_) ResetCaches();
+
   std::vector<AppendRequest> requests;
+  std::vector<size_t> request_line;  // the line of each request
   std::vector<Planned> planned;
-  std::vector<size_t> request_of_plan;  // index into requests for each plan
-  std::vector<std::pair<size_t, size_t>> duplicates;  // (index, first index)
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const size_t before = planned.size();
+  std::vector<size_t> plan_request;  // the request of each plan
+  std::vector<std::pair<size_t, size_t>> duplicates;  // (line, first line with its command_id)
+  for (size_t i = start; i < lines.size(); ++i) {
+    const size_t planned_before = planned.size();
     const size_t requests_before = requests.size();
-    results[i] = Plan(lines[i], i, &requests, &planned);
-    if (planned.size() > before) request_of_plan.push_back(requests_before);
-    if (!results[i] && planned.size() == before) {
-      // A command_id seen earlier in this batch: its answer is the first one's.
+    (*results)[i] = Plan(lines[i], i, &requests, &planned);
+    for (size_t k = requests_before; k < requests.size(); ++k) request_line.push_back(i);
+    if (planned.size() > planned_before) plan_request.push_back(requests.size() - 1);
+    if (!(*results)[i] && planned.size() == planned_before) {
       auto parsed = ParseCommand(lines[i]);
       duplicates.emplace_back(i, batch_commands_.at(std::get<Command>(parsed).command_id));
     }
   }
 
-  bool all_committed = true;
+  size_t failed_line = lines.size();
   if (!requests.empty()) {
-    std::vector<Result<AppendResult>> appended = store_.AppendBatch(std::move(requests));
-    for (size_t k = 0; k < planned.size(); ++k) {
-      const Planned& plan = planned[k];
-      const Result<AppendResult>& r = appended[request_of_plan[k]];
-      if (!r.ok()) {
-        all_committed = false;
-        results[plan.index] = ErrorLine(CodeFromStatus(r.status()), r.status().message());
-      } else if (r->duplicate) {
-        results[plan.index] = Replay(*r);
-      } else {
-        uint64_t version = 0;
-        for (const auto& s : r->streams) {
-          if (s.stream == plan.last_stream) version = s.last_version;
-        }
-        results[plan.index] = OkLine(r->last_position, plan.last_stream, version, plan.events);
+    if (options_.before_commit) options_.before_commit();
+    const uint64_t before = store_.LastPosition();
+    std::vector<Result<AppendResult>> appended =
+        store_.AppendBatch(std::move(requests), EventStore::BatchMode::kStopAtFirstFailure);
+    uint64_t ours = 0;
+    for (size_t k = 0; k < appended.size(); ++k) {
+      const auto& r = appended[k];
+      if (!r.ok() || r->duplicate) {
+        failed_line = std::min(failed_line, request_line[k]);
+      } else if (r->first_position != 0) {
+        ours += r->last_position - r->first_position + 1;
       }
     }
-    for (const auto& r : appended) all_committed = all_committed && r.ok();
+    for (size_t k = 0; k < planned.size(); ++k) {
+      const Planned& plan = planned[k];
+      if (plan.index > failed_line) continue;  // decided again below
+      const Result<AppendResult>& r = appended[plan_request[k]];
+      if (!r.ok()) {
+        (*results)[plan.index] = ErrorLine(CodeFromStatus(r.status()), r.status().message());
+      } else if (r->duplicate) {
+        (*results)[plan.index] = Replay(*r);
+      } else {
+        uint64_t version = 0;
+        for (const auto& st : r->streams) {
+          if (st.stream == plan.last_stream) version = st.last_version;
+        }
+        (*results)[plan.index] = OkLine(r->last_position, plan.last_stream, version, plan.events);
+      }
+    }
+    // The cache stays valid only if the log grew by exactly our events and nothing failed.
+    if (failed_line == lines.size() && before + ours == store_.LastPosition() &&
+        before == seen_position_) {
+      for (auto& [stream, state] : overlay_) cache_.Put(stream, std::move(state));
+      seen_position_ = store_.LastPosition();
+    } else {
+      ResetCaches();
+    }
   }
-  for (auto [i, first] : duplicates) results[i] = results[first];
-
-  // Committed decisions become cached state; if anything failed, forget what was assumed.
-  if (all_committed) {
-    for (auto& [stream, state] : overlay_) cache_.Put(stream, std::move(state));
-  } else {
-    cache_ = LruCache<StreamState>(options_.state_cache_entries);
+  for (auto [i, first] : duplicates) {
+    if (i <= failed_line) (*results)[i] = (*results)[first];
   }
   overlay_.clear();
   overlay_links_.clear();
   batch_commands_.clear();
+  if (failed_line == lines.size()) return lines.size();
+  for (size_t i = failed_line + 1; i < lines.size(); ++i) (*results)[i].reset();
+  return failed_line + 1;
+}
 
-  std::vector<ExecResult> out;
-  out.reserve(results.size());
-  for (auto& r : results) out.push_back(r ? std::move(*r) : ErrorLine(ErrorCode::kStorageError, "no result"));
-  return out;
+void CommandExecutor::Impl::ResetCaches() {
+  cache_ = LruCache<StreamState>(options_.state_cache_entries);
+  seen_position_ = store_.LastPosition();
 }
 
 CommandExecutor::CommandExecutor(EventStore* store, ExecOptions options)

@@ -184,7 +184,9 @@ Status StoreImpl::ValidateRequest(const AppendRequest& request) const {
     }
     events += s.events.size();
   }
-  if (events == 0) return Status::InvalidArgument("an append needs at least one event");
+  if (events == 0 && request.command_id.empty()) {
+    return Status::InvalidArgument("an append needs at least one event");
+  }
   for (const auto& l : request.links) {
     CRM_RETURN_IF_ERROR(check_name("linked stream", l.from));
     CRM_RETURN_IF_ERROR(check_name("linked stream", l.to));
@@ -226,15 +228,23 @@ Result<AppendResult> StoreImpl::Append(AppendRequest request) {
   return std::move(item.result);
 }
 
-std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendRequest> requests) {
+std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendRequest> requests,
+                                                         BatchMode mode) {
   codec::Arena arena;  // before the items: their buffers live in it
   std::vector<Item> items(requests.size());
   Pending p;
+  p.stop_at_first_failure = mode == BatchMode::kStopAtFirstFailure;
+  bool stopped = false;
   for (size_t i = 0; i < requests.size(); ++i) {
+    if (stopped) {
+      items[i].result = Status::Aborted("an earlier append of the batch was not applied");
+      continue;
+    }
     Status s = db_->follower() ? Status::NotSupported("this handle is a read-only follower")
                                : ValidateRequest(requests[i]);
     if (!s.ok()) {
       items[i].result = std::move(s);
+      stopped = p.stop_at_first_failure;
       continue;
     }
     Prepare(requests[i], &items[i], &arena);
@@ -310,7 +320,15 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
   g.hash = last_hash_;
   g.now = std::max(codec::NowMicros(), last_recorded_at_us_);
   for (Pending* p : group) {
-    for (Item* item : p->items) DecideItem(*item, g);
+    bool stopped = false;
+    for (Item* item : p->items) {
+      if (stopped) {
+        item->result = Status::Aborted("an earlier append of the batch was not applied");
+        continue;
+      }
+      DecideItem(*item, g);
+      stopped = p->stop_at_first_failure && (!item->result.ok() || item->result->duplicate);
+    }
   }
 
   if (batch_.Count() == 0) return;
@@ -403,7 +421,9 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
   // Phase 2: assign positions (each stream's events contiguous), stamp, hash, batch.
   AppendResult r;
   r.command_id = req.command_id;
-  r.first_position = g.position;
+  size_t events = 0;
+  for (const auto& e : item.encoded) events += e.size();
+  r.first_position = events == 0 ? 0 : g.position;  // 0: a record of a command that changed nothing
   for (size_t i = 0; i < req.streams.size(); ++i) {
     const StreamEvents& s = req.streams[i];
     const uint64_t count = item.encoded[i].size();
@@ -431,7 +451,7 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
     g.versions[s.stream] = first_version + count - 1;
     r.streams.push_back({s.stream, first_version, first_version + count - 1});
   }
-  r.last_position = g.position - 1;
+  r.last_position = events == 0 ? 0 : g.position - 1;
   for (const StreamLink* l : new_links) {
     char pos[8];
     format::PutU64BE(pos, r.first_position);

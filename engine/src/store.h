@@ -30,7 +30,8 @@ class StoreImpl final : public EventStore {
   Status Init();
 
   Result<AppendResult> Append(AppendRequest request) override;
-  std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests) override;
+  std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests,
+                                                BatchMode mode) override;
   Result<std::vector<std::string>> Links(std::string_view from) override;
   Result<std::optional<AppendResult>> LookupCommand(std::string_view command_id) override;
   Result<uint64_t> StreamVersion(std::string_view stream) override;
@@ -71,6 +72,7 @@ class StoreImpl final : public EventStore {
   // One caller (Append or AppendBatch) while it waits for a leader to commit its items.
   struct Pending {
     std::vector<Item*> items;
+    bool stop_at_first_failure = false;
     bool done = false;
     std::condition_variable cv;  // signalled when done, or when it is next in line to lead
   };

@@ -18,6 +18,7 @@ std::string_view CodeName(Code code) {
     case Code::kCorruption: return "CORRUPTION";
     case Code::kIOError: return "STORAGE_ERROR";
     case Code::kNotSupported: return "NOT_SUPPORTED";
+    case Code::kAborted: return "ABORTED";
   }
   return "UNKNOWN";
 }

@@ -9,6 +9,7 @@
 // Lifetime: the EventStore must outlive the executor.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ namespace crm {
 struct ExecOptions {
   std::string default_actor = "admin";  // when a command carries no "actor"
   size_t state_cache_entries = size_t{1} << 16;  // LRU of folded stream states
+  // Fault injection for tests: called after a batch is decided and before it is appended, so a
+  // test can make another writer act in between (a decision on state that has since moved).
+  std::function<void()> before_commit;
 };
 
 // One command's outcome: the SPEC §2 result line (a JSON object, no newline).

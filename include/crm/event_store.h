@@ -97,7 +97,10 @@ struct Rejection {
 };
 
 // One atomic append: all events of all streams, and the links, or nothing. A stream may appear
-// once. At least one event overall, unless `rejection` is set (then streams must be empty).
+// once. At least one event overall, except:
+//   * with `rejection` set (then streams must be empty): records the rejection;
+//   * with a command_id and only condition streams: records that the command changed nothing
+//     (its result has no positions; the first stream is the command's own).
 struct AppendRequest {
   std::vector<StreamEvents> streams;
   std::vector<StreamLink> links;
@@ -215,7 +218,12 @@ class EventStore {
   // Appends several independent requests in one group (one RocksDB write, one fsync): each is
   // decided on its own, in order, seeing the effects of the earlier ones; results are in request
   // order. For pipelines (crm exec) that have many commands ready at once.
-  virtual std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests) = 0;
+  // kStopAtFirstFailure: once one request fails or turns out to be a duplicate, the later ones
+  // are not applied (kAborted) -- for pipelines whose later requests were decided assuming the
+  // earlier ones commit.
+  enum class BatchMode : uint8_t { kIndependent, kStopAtFirstFailure };
+  virtual std::vector<Result<AppendResult>> AppendBatch(
+      std::vector<AppendRequest> requests, BatchMode mode = BatchMode::kIndependent) = 0;
 
   // The streams `from` links to, in the order of the link's key (stream name).
   virtual Result<std::vector<std::string>> Links(std::string_view from) = 0;

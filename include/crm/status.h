@@ -23,6 +23,7 @@ enum class Code : uint8_t {
   kCorruption,           // stored bytes failed verification; the message names the position
   kIOError,              // the storage layer failed (disk full, fsync error); writes are latched off
   kNotSupported,         // the operation is not possible on this handle (e.g. append on a reader)
+  kAborted,              // not applied because an earlier append of the same batch was not
 };
 
 // The stable, upper-case name of a code ("CONCURRENCY_CONFLICT"), as used in CLI output.
@@ -44,6 +45,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {Code::kCorruption, std::move(m)}; }
   static Status IOError(std::string m) { return {Code::kIOError, std::move(m)}; }
   static Status NotSupported(std::string m) { return {Code::kNotSupported, std::move(m)}; }
+  static Status Aborted(std::string m) { return {Code::kAborted, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
