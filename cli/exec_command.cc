@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "cli/exit_codes.h"
 #include "cli/output.h"
@@ -106,22 +107,34 @@ class LineBatcher {
   int error_ = 0;
 };
 
-// Opens the database for writing, creating it (with its admin user) if it is missing.
-std::unique_ptr<EventStore> OpenWriter(const Globals& g, int* exit_code) {
+// The database opened for writing -- created with its admin user if missing -- and an executor
+// running as the --as user.
+struct Writer {
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<CommandExecutor> executor;
+};
+
+// Logs the reason and sets `*exit_code` when the database cannot be opened.
+std::optional<Writer> OpenWriter(const Globals& g, int* exit_code) {
   auto store = EventStore::Open(g.db, g.StoreOptions(OpenMode::kReadWrite));
   if (!store.ok()) {
     spdlog::error("{}", store.status().message());
     *exit_code = ExitCodeFor(store.status());
-    return nullptr;
+    return std::nullopt;
   }
   auto created = EnsureAdminUser(**store);
   if (!created.ok()) {
     spdlog::error("creating the admin user: {}", created.status().ToString());
     *exit_code = ExitCodeFor(created.status());
-    return nullptr;
+    return std::nullopt;
   }
   if (*created) spdlog::info("created database {} with its admin user", g.db);
-  return std::move(store).value();
+  ExecOptions options;
+  options.default_actor = g.user;
+  Writer w;
+  w.store = std::move(store).value();
+  w.executor = std::make_unique<CommandExecutor>(w.store.get(), options);
+  return w;
 }
 
 int RunExec(const Globals& g, const std::string& path) {
@@ -134,11 +147,12 @@ int RunExec(const Globals& g, const std::string& path) {
     }
   }
   int code = kExitOk;
-  auto store = OpenWriter(g, &code);
-  if (!store) return code;
-  ExecOptions options;
-  options.default_actor = g.user;
-  CommandExecutor executor(store.get(), options);
+  auto writer = OpenWriter(g, &code);
+  if (!writer) {
+    if (fd != STDIN_FILENO) ::close(fd);
+    return code;
+  }
+  CommandExecutor& executor = *writer->executor;
 
   LineBatcher input(fd);
   LineOut out;
@@ -187,12 +201,9 @@ int RunConfigSet(const Globals& g, const std::string& key, const std::string& va
 
 int RunOneCommand(const Globals& g, const std::string& json) {
   int code = kExitOk;
-  auto store = OpenWriter(g, &code);
-  if (!store) return code;
-  ExecOptions options;
-  options.default_actor = g.user;
-  CommandExecutor executor(store.get(), options);
-  ExecResult r = executor.Execute(json);
+  auto writer = OpenWriter(g, &code);
+  if (!writer) return code;
+  ExecResult r = writer->executor->Execute(json);
   LineOut out;
   out.buffer() += r.line;
   out.EndLine();

@@ -13,6 +13,16 @@ Error TicketRule(const std::string& id, TicketStatus from, const std::string& wh
              "ticket " + Quote(id) + " is " + StatusName(from) + ": " + what);
 }
 
+// CloseTicket, or a status change to Closed: only a Resolved ticket closes.
+Outcome Close(Decision& d, const std::string& stream, const std::string& id, TicketStatus from) {
+  if (from != TicketStatus::Resolved) return TicketRule(id, from, "only a Resolved ticket closes");
+  fb::TicketClosedT e;
+  e.ticket_id = id;
+  e.from = from;
+  Emit(d, stream, Ev(std::move(e)));
+  return d;
+}
+
 Outcome OpenTicket(const Command& cmd, StateView& view) {
   const std::string& id = cmd.Str("ticket_id");
   const std::string stream = StreamName("ticket", id);
@@ -72,14 +82,7 @@ Outcome ChangeTicket(const Command& cmd, StateView& view) {
       if (to == TicketStatus::Resolved) {
         return TicketRule(id, from, "resolving needs a resolution: use ResolveTicket");
       }
-      if (to == TicketStatus::Closed) {
-        if (from != TicketStatus::Resolved) return TicketRule(id, from, "only a Resolved ticket closes");
-        fb::TicketClosedT e;
-        e.ticket_id = id;
-        e.from = from;
-        Emit(d, stream, Ev(std::move(e)));
-        return d;
-      }
+      if (to == TicketStatus::Closed) return Close(d, stream, id, from);
       const bool allowed = (from == TicketStatus::Assigned && to == TicketStatus::InProgress) ||
                            (from == TicketStatus::InProgress && to == TicketStatus::Pending) ||
                            (from == TicketStatus::Pending && to == TicketStatus::InProgress);
@@ -106,14 +109,8 @@ Outcome ChangeTicket(const Command& cmd, StateView& view) {
       Emit(d, stream, Ev(std::move(e)));
       return d;
     }
-    case CommandType::kCloseTicket: {
-      if (from != TicketStatus::Resolved) return TicketRule(id, from, "only a Resolved ticket closes");
-      fb::TicketClosedT e;
-      e.ticket_id = id;
-      e.from = from;
-      Emit(d, stream, Ev(std::move(e)));
-      return d;
-    }
+    case CommandType::kCloseTicket:
+      return Close(d, stream, id, from);
     case CommandType::kReopenTicket: {
       if (!done) return TicketRule(id, from, "only a Resolved or Closed ticket is reopened");
       fb::TicketReopenedT e;
