@@ -190,8 +190,10 @@ TEST_F(RaceTest, ThreadsRacingOnOneOpportunity) {
       EXPECT_THAT(again, HasCode("RULE_VIOLATION")) << "executor " << t << " (already closed)";
     }
   }
-  // The race is real: across the rounds some threads decided on a stage that moved.
-  EXPECT_GT(conflicts, 0);
+  // Whether any thread decided on a stage that moved depends on scheduling (under load the
+  // threads serialise and decide on fresh state); the conflict path itself is proven
+  // deterministically by DecisionOnStateThatMovedConflictsAndTheOtherChangeStands.
+  RecordProperty("conflicts", conflicts);
 }
 
 // The same command (one command_id) sent concurrently through several executors is appended
