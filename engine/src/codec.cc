@@ -113,8 +113,10 @@ size_t HashOffset(const uint8_t* base, const fb::Envelope* env) {
 uint8_t* Arena::allocate(size_t size) {
   size = (size + 15) & ~size_t{15};  // keep every buffer 16-byte aligned
   if (size > left_) {
-    const size_t block = std::max<size_t>(size, size_t{64} << 10);
-    blocks_.push_back(std::make_unique<uint8_t[]>(block));
+    // Start small (a one-event append needs ~1 KiB), double up to 64 KiB; never zero-filled.
+    const size_t block = std::max(size, next_block_);
+    next_block_ = std::min(next_block_ * 2, size_t{64} << 10);
+    blocks_.emplace_back(new uint8_t[block]);
     next_ = blocks_.back().get();
     left_ = block;
   }

@@ -24,8 +24,8 @@ struct Header {
   int64_t occurred_at_us = 0;  // 0: stamped with recorded_at
 };
 
-// A bump allocator for the envelopes of one append: one malloc per 64 KiB instead of one per
-// event. Frees everything at once when destroyed.
+// A bump allocator for the envelopes of one append: a few growing blocks (up to 64 KiB each)
+// instead of one malloc per event. Frees everything at once when destroyed.
 // REQUIRES: outlives every buffer allocated from it.
 class Arena : public flatbuffers::Allocator {
  public:
@@ -39,6 +39,7 @@ class Arena : public flatbuffers::Allocator {
   std::vector<std::unique_ptr<uint8_t[]>> blocks_;
   uint8_t* next_ = nullptr;
   size_t left_ = 0;
+  size_t next_block_ = 2048;
 };
 
 // Serialises an envelope with a zeroed Stamp (except occurred_at), its memory from `arena`. Runs
