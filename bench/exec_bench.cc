@@ -3,7 +3,8 @@
 // on a realistic mix, next to raw RocksDB batched puts (one 256-byte value per event, batches of
 // 100) measured in the same run. Durability: nosync on both sides.
 //
-//   exec_bench [--commands=N] [google benchmark flags]   (N default 1,000,000)
+//   exec_bench [--commands=N] [--dump] [google benchmark flags]   (N default 1,000,000;
+//   --dump prints the generated commands instead, e.g. to feed `crm exec`)
 #include <benchmark/benchmark.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
@@ -37,7 +38,11 @@ std::vector<std::string> MakeCommands(int64_t n) {
   out.push_back(R"({"type":"CreateUser","user_id":"sue","name":"Sue","role":"support"})");
   char buf[512];
   int64_t accounts = 0, contacts = 0, opps = 0, tickets = 0, activities = 0;
-  auto account = [&](int64_t back) { return accounts - 1 - (back % std::max<int64_t>(accounts, 1)); };
+  // An existing account, spread over all of them (Knuth's multiplicative hash of k).
+  auto account = [&](int64_t k) {
+    return static_cast<int64_t>((static_cast<uint64_t>(k) * 2654435761u) %
+                                static_cast<uint64_t>(std::max<int64_t>(accounts, 1)));
+  };
   for (int64_t i = 0; static_cast<int64_t>(out.size()) < n; ++i) {
     switch (i % 20) {
       case 0: case 10:
@@ -181,6 +186,10 @@ int main(int argc, char** argv) {
     if (a.rfind("--commands=", 0) == 0) {
       g_commands = std::stoll(a.substr(11));
       continue;
+    }
+    if (a == "--dump") {  // print the generated commands (JSON Lines) and exit: `crm exec` input
+      for (const auto& line : Commands()) std::printf("%s\n", line.c_str());
+      return 0;
     }
     args.push_back(a);
   }

@@ -100,18 +100,8 @@ class StreamReader final : public EventReader {
  public:
   StreamReader(Db& db, std::string_view stream, uint64_t from_version, Direction direction,
                uint64_t max_count)
-      : snapshot_(db),
-        stream_(stream),
-        version_(from_version),
-        direction_(direction),
+      : db_(db), stream_(stream), version_(from_version), direction_(direction),
         remaining_(max_count) {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_.get();
-    ro.prefix_same_as_start = true;
-    runs_.reset(db.db()->NewIterator(ro, db.streams()));
-    rocksdb::ReadOptions eo;
-    eo.snapshot = snapshot_.get();
-    events_.reset(db.db()->NewIterator(eo, db.events()));
     if (direction_ == Direction::kForward && version_ == 0) version_ = 1;
   }
 
@@ -119,6 +109,15 @@ class StreamReader final : public EventReader {
     if (remaining_ == 0 || done_) return std::optional<EventView>();
     if (!positioned_) {
       positioned_ = true;
+      // The reader sees the stream as of its first Next(): snapshot and iterators start here.
+      snapshot_.emplace(db_);
+      rocksdb::ReadOptions ro;
+      ro.snapshot = snapshot_->get();
+      ro.prefix_same_as_start = true;
+      runs_.reset(db_.db()->NewIterator(ro, db_.streams()));
+      rocksdb::ReadOptions eo;
+      eo.snapshot = snapshot_->get();
+      events_.reset(db_.db()->NewIterator(eo, db_.events()));
       if (version_ == 0) {  // backward from before version 1
         done_ = true;
         return std::optional<EventView>();
@@ -212,7 +211,8 @@ class StreamReader final : public EventReader {
                               std::to_string(position) + ", which is missing from the log");
   }
 
-  SnapshotHolder snapshot_;
+  Db& db_;
+  std::optional<SnapshotHolder> snapshot_;  // declared before the iterators that use it
   std::unique_ptr<rocksdb::Iterator> runs_;
   std::unique_ptr<rocksdb::Iterator> events_;
   std::string stream_;
@@ -287,6 +287,9 @@ Result<std::unique_ptr<EventReader>> StoreImpl::ReadStream(std::string_view stre
   if (stream.empty() || stream.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("invalid stream name");
   }
+  auto exists = StreamExists(stream);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) max_count = 0;  // an empty reader, without creating iterators
   return std::unique_ptr<EventReader>(
       new StreamReader(*db_, stream, from_version, direction, max_count));
 }

@@ -485,7 +485,21 @@ Result<uint64_t> StoreImpl::CachedStreamVersion(const std::string& stream) {
   return v;
 }
 
+Result<bool> StoreImpl::StreamExists(std::string_view stream) {
+  // Every stream's first run starts at version 1: one point lookup, answered by the prefix bloom
+  // filter for a stream that does not exist (every creating command) without an iterator.
+  std::string ignored;
+  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->streams(),
+                                     format::StreamRunKey(stream, 1), &ignored);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromRocks(s, "looking up " + std::string(stream));
+  return true;
+}
+
 Result<uint64_t> StoreImpl::ReadStreamVersion(std::string_view stream) {
+  auto exists = StreamExists(stream);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return uint64_t{0};
   rocksdb::ReadOptions ro;
   ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->streams()));

@@ -89,6 +89,7 @@ class StoreImpl final : public EventStore {
   // Leader only: the stream's committed version, from the cache or the streams CF.
   Result<uint64_t> CachedStreamVersion(const std::string& stream);
   Result<uint64_t> ReadStreamVersion(std::string_view stream);
+  Result<bool> StreamExists(std::string_view stream);
   Status LoadTail();
 
   std::unique_ptr<Db> db_;
