@@ -68,12 +68,15 @@ class LineBatcher {
 
  private:
   void Emit(size_t end, std::vector<std::string>* lines, std::vector<bool>* overlong) {
-    overlong->push_back(skipping_);
-    if (skipping_) {
+    size_t len = end - pos_;
+    if (len > 0 && buf_[pos_ + len - 1] == '\r') --len;
+    // Over the limit: whether it was skipped while reading, or its newline came in the read that
+    // crossed the limit.
+    const bool too_long = skipping_ || len > kMaxLineBytes;
+    overlong->push_back(too_long);
+    if (too_long) {
       lines->emplace_back();
     } else {
-      size_t len = end - pos_;
-      if (len > 0 && buf_[pos_ + len - 1] == '\r') --len;
       lines->emplace_back(buf_, pos_, len);
     }
     skipping_ = false;

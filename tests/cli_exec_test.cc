@@ -280,5 +280,18 @@ TEST_F(CliExecTest, AsSelectsTheActor) {
               ElementsAreArray({"system", "admin", "admin", "bob", "bob", "admin"}));
 }
 
+// The limit holds also when the line's newline arrives in the read that crosses it.
+TEST_F(CliExecTest, LineJustOverTheLimitIsRejected) {
+  std::string line = R"({"type":"CreateUser","user_id":"big","name":"Big","role":"sales"})";
+  line.append((size_t{16} << 20) + 100 - line.size(), ' ');
+  const std::string path = WriteFile("big.jsonl", line + "\n");
+  ProcessResult r = Crm({"exec", path});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  std::vector<std::string> results = Lines(r.out);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_NE(results[0].find("BAD_REQUEST"), std::string::npos) << results[0];
+  EXPECT_EQ(Crm({"events", "--stream", "user-big"}).out, "");
+}
+
 }  // namespace
 }  // namespace crm::test

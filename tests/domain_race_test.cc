@@ -308,5 +308,28 @@ TEST_F(RaceTest, IndependentCommandsInParallelAllSucceed) {
   EXPECT_EQ(Last(), before + 2 * kThreads * kPerThread);
 }
 
+// A rejection decided while another executor answers the same command_id first: the first answer
+// is the one returned, now and on every retry.
+TEST_F(RaceTest, RejectionRecordLosingToAnotherAnswerReturnsTheFirstAnswer) {
+  CommandExecutor b(store_.get());
+  const std::string as_admin = Cmd("CreateUser").S("user_id", "sam").S("name", "Sam")
+                                   .S("role", "sales").S("command_id", "k-1");
+  bool interfere = true;
+  ExecOptions options;
+  options.default_actor = "nobody";  // A's decision: FORBIDDEN (unknown user)
+  options.before_commit = [&] {
+    if (!interfere) return;
+    interfere = false;
+    ASSERT_TRUE(Run(b, as_admin).ok);
+  };
+  CommandExecutor a(store_.get(), options);
+  const std::string line = Cmd("CreateUser").S("user_id", "sam").S("name", "Sam")
+                               .S("role", "sales").S("command_id", "k-1");
+  Outcome first = Run(a, line);
+  EXPECT_TRUE(first.ok) << first.line;
+  Outcome retry = Run(a, line);
+  EXPECT_EQ(retry.line, first.line);
+}
+
 }  // namespace
 }  // namespace crm::test

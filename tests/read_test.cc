@@ -298,5 +298,13 @@ TEST_F(ReadLogTest, VerifyAHealthyLog) {
   EXPECT_EQ(v.first_problem, "");
 }
 
+// A reader sees the stream as of its first Next(), including a stream created after the reader.
+TEST_F(ReadTest, ReaderCreatedBeforeItsStreamSeesIt) {
+  ASSERT_OK_AND_ASSIGN(auto reader, store_->ReadStream("account-late", 1, Direction::kForward));
+  ASSERT_NO_FATAL_FAILURE(AppendOne("account-late"));
+  ASSERT_OK_AND_ASSIGN(auto events, Drain(*reader));
+  EXPECT_EQ(events.size(), 1u);
+}
+
 }  // namespace
 }  // namespace crm::test

@@ -393,10 +393,14 @@ size_t CommandExecutor::Impl::ExecuteFrom(const std::vector<std::string_view>& l
     std::vector<Result<AppendResult>> appended =
         store_.AppendBatch(std::move(requests), EventStore::BatchMode::kStopAtFirstFailure);
     uint64_t ours = 0;
+    std::vector<bool> has_plan(appended.size(), false);
+    for (size_t k : plan_request) has_plan[k] = true;
     for (size_t k = 0; k < appended.size(); ++k) {
       const auto& r = appended[k];
       if (!r.ok() || r->duplicate) {
         failed_line = std::min(failed_line, request_line[k]);
+        // A rejection record whose command_id another executor answered first: that answer.
+        if (r.ok() && !has_plan[k]) (*results)[request_line[k]] = Replay(*r);
       } else if (r->first_position != 0) {
         ours += r->last_position - r->first_position + 1;
       }

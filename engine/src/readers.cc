@@ -111,6 +111,20 @@ class StreamReader final : public EventReader {
       positioned_ = true;
       // The reader sees the stream as of its first Next(): snapshot and iterators start here.
       snapshot_.emplace(db_);
+      // A stream's first run starts at version 1: a missing stream is one bloom-filtered Get,
+      // without creating iterators (every creating command reads its new stream).
+      {
+        rocksdb::ReadOptions probe;
+        probe.snapshot = snapshot_->get();
+        std::string ignored;
+        rocksdb::Status s =
+            db_.db()->Get(probe, db_.streams(), format::StreamRunKey(stream_, 1), &ignored);
+        if (s.IsNotFound()) {
+          done_ = true;
+          return std::optional<EventView>();
+        }
+        CRM_RETURN_IF_ERROR(FromRocks(s, "looking up " + stream_));
+      }
       rocksdb::ReadOptions ro;
       ro.snapshot = snapshot_->get();
       ro.prefix_same_as_start = true;
@@ -287,9 +301,6 @@ Result<std::unique_ptr<EventReader>> StoreImpl::ReadStream(std::string_view stre
   if (stream.empty() || stream.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("invalid stream name");
   }
-  auto exists = StreamExists(stream);
-  if (!exists.ok()) return exists.status();
-  if (!*exists) max_count = 0;  // an empty reader, without creating iterators
   return std::unique_ptr<EventReader>(
       new StreamReader(*db_, stream, from_version, direction, max_count));
 }

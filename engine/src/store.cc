@@ -278,7 +278,7 @@ void StoreImpl::Commit(Pending& p) {
   group.swap(pending_);
   // Grow at once, shrink slowly: one descheduled appender must not halve the next groups, and
   // appenders that went away stop costing waits after a few groups.
-  expected_group_ = std::max(group.size(), expected_group_ - expected_group_ / 4);
+  expected_group_ = std::max(group.size(), expected_group_ * 3 / 4);
   lock.unlock();
 
   CommitGroup(group);
@@ -403,10 +403,13 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
       return;
     }
   }
-  std::vector<const StreamLink*> new_links;
+  std::vector<std::pair<std::string, const StreamLink*>> new_links;
   for (const StreamLink& l : req.links) {
     std::string key = format::LinkKey(l.from, l.to);
     if (g.links.count(key)) continue;
+    bool repeated = false;
+    for (const auto& n : new_links) repeated = repeated || n.first == key;
+    if (repeated) continue;
     std::string ignored;
     rocksdb::Status ls = db_->db()->Get(rocksdb::ReadOptions(), db_->links(), key, &ignored);
     if (ls.ok()) continue;  // linked before
@@ -414,8 +417,7 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
       item.result = FromRocks(ls, "reading link " + l.from + " -> " + l.to);
       return;
     }
-    g.links.insert(std::move(key));
-    new_links.push_back(&l);
+    new_links.emplace_back(std::move(key), &l);
   }
 
   // Phase 2: assign positions (each stream's events contiguous), stamp, hash, batch.
@@ -452,10 +454,11 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
     r.streams.push_back({s.stream, first_version, first_version + count - 1});
   }
   r.last_position = events == 0 ? 0 : g.position - 1;
-  for (const StreamLink* l : new_links) {
+  for (auto& [key, l] : new_links) {
     char pos[8];
     format::PutU64BE(pos, r.first_position);
-    batch_.Put(db_->links(), format::LinkKey(l->from, l->to), rocksdb::Slice(pos, 8));
+    batch_.Put(db_->links(), key, rocksdb::Slice(pos, 8));
+    g.links.insert(std::move(key));  // only now: this item can no longer fail
   }
   if (item.client_command_id) {
     batch_.Put(db_->commands(), req.command_id, EncodeCommandRecord(r, g.now));
