@@ -13,6 +13,20 @@ namespace {
 
 class RaceTest : public DomainTest {
  protected:
+  // Options whose before_commit hook has `other` run `line` once -- between the decision of the
+  // first batch and its append -- and expects it to succeed.
+  ExecOptions InterfereOnce(CommandExecutor& other, std::string line) {
+    ExecOptions options;
+    auto pending = std::make_shared<bool>(true);
+    options.before_commit = [this, &other, line = std::move(line), pending] {
+      if (!*pending) return;
+      *pending = false;
+      Outcome r = Run(other, line);
+      ASSERT_TRUE(r.ok) << r.line;
+    };
+    return options;
+  }
+
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(DomainTest::SetUp());
     AddUser("sue", "support");
@@ -47,13 +61,8 @@ TEST_F(RaceTest, ExecutorSeesAnotherExecutorsChange) {
 // decision and A's append (the before_commit hook), so A gets CONCURRENCY_CONFLICT.
 TEST_F(RaceTest, DecisionOnStateThatMovedConflictsAndTheOtherChangeStands) {
   CommandExecutor b(store_.get());
-  bool interfere = true;
-  ExecOptions options;
-  options.before_commit = [&] {
-    if (!interfere) return;
-    interfere = false;
-    ASSERT_TRUE(Run(b, Cmd("UpdateAccount").S("account_id", "X").S("name", "Renamed by B")).ok);
-  };
+  ExecOptions options =
+      InterfereOnce(b, Cmd("UpdateAccount").S("account_id", "X").S("name", "Renamed by B"));
   CommandExecutor a(store_.get(), options);
   const std::string update = Cmd("UpdateAccount").S("account_id", "X").S("name", "Renamed by A")
                                  .S("command_id", "a-1");
@@ -72,13 +81,7 @@ TEST_F(RaceTest, DecisionOnStateThatMovedConflictsAndTheOtherChangeStands) {
 // A stream a decision only read (the account, to open a quote on it) guards the append as well.
 TEST_F(RaceTest, ReadOnlyStreamThatMovedConflictsToo) {
   CommandExecutor b(store_.get());
-  bool interfere = true;
-  ExecOptions options;
-  options.before_commit = [&] {
-    if (!interfere) return;
-    interfere = false;
-    ASSERT_TRUE(Run(b, Cmd("DeactivateAccount").S("account_id", "X")).ok);
-  };
+  ExecOptions options = InterfereOnce(b, Cmd("DeactivateAccount").S("account_id", "X"));
   CommandExecutor a(store_.get(), options);
   const std::string quote = Cmd("CreateQuote").S("quote_id", "Q1").S("account_id", "X")
                                 .Raw("amount", "5");
@@ -91,13 +94,8 @@ TEST_F(RaceTest, ReadOnlyStreamThatMovedConflictsToo) {
 // are decided again on fresh state, never appended on the failed one's assumptions.
 TEST_F(RaceTest, BatchCommandDecidedOnAFailedEarlierCommandDoesNotCommit) {
   CommandExecutor b(store_.get());
-  bool interfere = true;
-  ExecOptions options;
-  options.before_commit = [&] {
-    if (!interfere) return;
-    interfere = false;
-    ASSERT_TRUE(Run(b, Cmd("AddAccountNote").S("account_id", "X").S("text", "by B")).ok);
-  };
+  ExecOptions options =
+      InterfereOnce(b, Cmd("AddAccountNote").S("account_id", "X").S("text", "by B"));
   CommandExecutor a(store_.get(), options);
   const std::string deactivate = Cmd("DeactivateAccount").S("account_id", "X");
   const std::string reactivate = Cmd("ReactivateAccount").S("account_id", "X");
@@ -314,14 +312,8 @@ TEST_F(RaceTest, RejectionRecordLosingToAnotherAnswerReturnsTheFirstAnswer) {
   CommandExecutor b(store_.get());
   const std::string as_admin = Cmd("CreateUser").S("user_id", "sam").S("name", "Sam")
                                    .S("role", "sales").S("command_id", "k-1");
-  bool interfere = true;
-  ExecOptions options;
+  ExecOptions options = InterfereOnce(b, as_admin);
   options.default_actor = "nobody";  // A's decision: FORBIDDEN (unknown user)
-  options.before_commit = [&] {
-    if (!interfere) return;
-    interfere = false;
-    ASSERT_TRUE(Run(b, as_admin).ok);
-  };
   CommandExecutor a(store_.get(), options);
   const std::string line = Cmd("CreateUser").S("user_id", "sam").S("name", "Sam")
                                .S("role", "sales").S("command_id", "k-1");
