@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "crm/commands.h"
 #include "crm/event_json.h"
+#include "crm/projections.h"
 
 namespace crm::cli {
 namespace {
@@ -218,6 +219,7 @@ Options Globals::StoreOptions(OpenMode mode) const {
   Options o;
   o.mode = mode;
   o.durability = durability == "nosync" ? Durability::kNoSync : Durability::kSync;
+  o.projector = MakeCrmProjector();
   return o;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/entity_commands.h"
 #include "cli/exec_command.h"
 #include "cli/log_commands.h"
+#include "cli/read_commands.h"
 
 namespace {
 
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   AddLogCommands(app, g, &commands);
   AddExecCommands(app, g, &commands);
   AddEntityCommands(app, g, &commands);
+  AddReadCommands(app, g, &commands);
 
   try {
     app.parse(argc, argv);

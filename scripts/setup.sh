@@ -15,6 +15,7 @@ packages=(
   libcli11-dev              # command-line parsing
   libssl-dev                # SHA-256 (OpenSSL EVP)
   uuid-dev                  # event ids (libuuid)
+  libcsv-dev                # CSV reading and writing
 )
 
 missing=()

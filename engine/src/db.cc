@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -83,6 +84,11 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const Options& options)
   links.table_factory.reset(
       rocksdb::NewBlockBasedTableFactory(TableOptions(cache, 4 * 1024, true)));
 
+  // projections: point gets of state rows and short range scans (history pages, indexes, lists).
+  rocksdb::ColumnFamilyOptions projections = base();
+  projections.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(TableOptions(cache, 8 * 1024, true)));
+
   return {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {format::kEventsCf, events},
@@ -90,6 +96,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const Options& options)
       {format::kCommandsCf, commands},
       {format::kMetaCf, meta},
       {format::kLinksCf, links},
+      {format::kProjectionsCf, projections},
   };
 }
 
@@ -147,6 +154,15 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const Options& opti
       self->follower_dir_ = path;
     }
     fs::create_directories(path, ec);
+    // A follower opens the column families that exist: a database written by an older version
+    // has no `projections` until a writer of this version opens it.
+    std::vector<std::string> names;
+    if (rocksdb::DB::ListColumnFamilies(db_options, dir, &names).ok()) {
+      std::erase_if(descriptors, [&](const rocksdb::ColumnFamilyDescriptor& d) {
+        return d.name == format::kProjectionsCf &&
+               std::find(names.begin(), names.end(), d.name) == names.end();
+      });
+    }
     s = rocksdb::DB::OpenAsSecondary(db_options, dir, path, descriptors, &self->handles_, &raw);
   }
   if (!s.ok()) {

@@ -29,6 +29,10 @@ class Db {
   rocksdb::ColumnFamilyHandle* commands() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[4]; }
   rocksdb::ColumnFamilyHandle* links() const { return handles_[5]; }
+  // nullptr only for a follower of a database no writer of this version has opened yet.
+  rocksdb::ColumnFamilyHandle* projections() const {
+    return handles_.size() > 6 ? handles_[6] : nullptr;
+  }
   bool follower() const { return follower_; }
   // True if Open() created the database.
   bool created() const { return created_; }
@@ -38,7 +42,7 @@ class Db {
   Status CheckFormat(bool is_new);
 
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, commands, meta, links
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, commands, meta, links, projections
   bool follower_ = false;
   bool created_ = false;
   std::string follower_dir_;  // removed on close when we made it

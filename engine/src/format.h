@@ -20,9 +20,15 @@
 //             value = position:u64be of the first event of the append that made the link
 //             Relations between streams (an account and its contacts, opportunities, ...).
 //
+//   projections  rows of the Projector (include/crm/projection.h; layout: projections/README.md)
+//             Keys start with a printable ASCII tag, so ["", kProjectionsEnd) covers them all.
+//
 //   meta      key   = ASCII name
 //             "format"      -> decimal format version (kFormatVersion)
 //             "created_at"  -> RFC 3339 time the database was created
+//             "projection.name", "projection.version" -> the Projector that built `projections`
+//             "projection.checkpoint" -> position:u64be, the last event folded into them;
+//                                  written in the same batch as the events and the rows
 //
 // Stream names never contain 0x00 (the engine rejects them), so the prefix up to and including the
 // first 0x00 is exactly one stream: the streams CF uses it as its prefix extractor (prefix bloom).
@@ -45,9 +51,14 @@ inline constexpr char kStreamsCf[] = "streams";
 inline constexpr char kCommandsCf[] = "commands";
 inline constexpr char kMetaCf[] = "meta";
 inline constexpr char kLinksCf[] = "links";
+inline constexpr char kProjectionsCf[] = "projections";
+inline constexpr char kProjectionsEnd[] = "\x7f";
 
 inline constexpr char kMetaFormat[] = "format";
 inline constexpr char kMetaCreatedAt[] = "created_at";
+inline constexpr char kMetaProjectionName[] = "projection.name";
+inline constexpr char kMetaProjectionVersion[] = "projection.version";
+inline constexpr char kMetaProjectionCheckpoint[] = "projection.checkpoint";
 
 inline constexpr size_t kMaxStreamNameBytes = 512;
 inline constexpr size_t kStreamRunValueBytes = 16;

@@ -109,6 +109,7 @@ StoreImpl::~StoreImpl() {
 
 Status StoreImpl::Init() {
   CRM_RETURN_IF_ERROR(LoadTail());
+  if (options_.projector && !db_->follower()) CRM_RETURN_IF_ERROR(SyncProjections());
   log_->debug("opened {} ({}, {}), last position {}", dir_,
               db_->follower() ? "follower" : "writer",
               options_.durability == Durability::kSync ? "sync" : "nosync", LastPosition());
@@ -305,6 +306,7 @@ struct StoreImpl::GroupState {
   uint64_t position = 0;
   Sha256Digest hash{};
   int64_t now = 0;
+  Status projection_error;  // the first failure of the projector: fails the whole group
 };
 
 void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
@@ -331,7 +333,21 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
     }
   }
 
+  Projector* projector = options_.projector.get();
+  if (!g.projection_error.ok()) {
+    // Nothing of the group is written: the projections must stay a fold of the log.
+    log_->error("projections failed, the write group is not committed: {}",
+                g.projection_error.ToString());
+    for (Item* item : g.accepted) item->result = g.projection_error;
+    projector->Abandoned();
+    return;
+  }
   if (batch_.Count() == 0) return;
+  const bool appended = g.position != next_position_;
+  if (projector && appended) {
+    FlushProjector(&batch_);
+    PutProjectionCheckpoint(&batch_, g.position - 1);
+  }
   rocksdb::WriteOptions wo;
   wo.sync = options_.durability == Durability::kSync;
   Status s = FromRocks(db_->db()->Write(wo, &batch_), "committing a write group");
@@ -341,8 +357,10 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
     log_->error("{}; refusing further appends until reopened", s.ToString());
     write_error_ = s;
     for (Item* item : g.accepted) item->result = s;
+    if (projector && appended) projector->Abandoned();
     return;
   }
+  if (projector && appended) projector->Committed();
   next_position_ = g.position;
   last_hash_ = g.hash;
   last_recorded_at_us_ = g.now;
@@ -438,6 +456,12 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
     for (size_t j = 0; j < count; ++j) {
       flatbuffers::DetachedBuffer& buf = item.encoded[i][j];
       g.hash = codec::Stamp(buf.data(), buf.size(), {g.position, first_version + j, g.now, g.hash});
+      if (options_.projector && g.projection_error.ok()) {
+        EventView view{g.position,
+                       std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()),
+                       fb::GetEnvelope(buf.data())};
+        g.projection_error = options_.projector->Apply(view, CommittedProjections());
+      }
       char key[8];
       format::PutU64BE(key, g.position);
       batch_.Put(db_->events(), rocksdb::Slice(key, 8),

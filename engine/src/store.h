@@ -48,6 +48,7 @@ class StoreImpl final : public EventStore {
   Status CatchUp() override;
   Result<VerifyReport> Verify() override;
   Result<StoreStats> Stats() override;
+  Result<ProjectionSnapshot> ReadProjections() override;
   Durability durability() const override { return options_.durability; }
   const std::string& path() const override { return dir_; }
 
@@ -91,6 +92,12 @@ class StoreImpl final : public EventStore {
   Result<uint64_t> ReadStreamVersion(std::string_view stream);
   Result<bool> StreamExists(std::string_view stream);
   Status LoadTail();
+  // Writer with a projector, on open: rebuild (other projector or version) and/or catch up.
+  Status SyncProjections();
+  void PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t position);
+  void FlushProjector(rocksdb::WriteBatch* batch);
+  // Committed rows, for the projector (leader only).
+  ProjectionReader& CommittedProjections();
 
   std::unique_ptr<Db> db_;
   const std::string dir_;
@@ -117,6 +124,7 @@ class StoreImpl final : public EventStore {
   Status write_error_;  // latched: after a failed write every append fails until reopen
   LruCache<uint64_t> stream_versions_;
   rocksdb::WriteBatch batch_;
+  std::unique_ptr<ProjectionReader> committed_reader_;
 
   std::atomic<uint64_t> committed_position_{0};
 };

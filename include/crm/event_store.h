@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "crm/event.h"
+#include "crm/projection.h"
 #include "crm/status.h"
 
 namespace crm {
@@ -47,6 +48,9 @@ struct Options {
   // kFollower only: where the secondary instance keeps its own info log. Empty: a fresh private
   // directory under $TMPDIR, removed on close.
   std::string follower_path;
+  // Folded inline by the writer (see crm/projection.h). A follower uses only its name and
+  // version, to refuse reading projections built by a different one. nullptr: none.
+  std::shared_ptr<Projector> projector;
 };
 
 // What the appender expects the stream's current version to be.
@@ -262,6 +266,16 @@ class EventStore {
   virtual Result<VerifyReport> Verify() = 0;
 
   virtual Result<StoreStats> Stats() = 0;
+
+  // A consistent snapshot of the projections (all rows as of one commit) and the position they
+  // are folded up to. Errors: kNotSupported (no projector configured, or the projections on disk
+  // were built by a different projector name/version: open the database for writing once, which
+  // rebuilds them), kIOError.
+  struct ProjectionSnapshot {
+    std::unique_ptr<ProjectionReader> reader;
+    uint64_t checkpoint = 0;
+  };
+  virtual Result<ProjectionSnapshot> ReadProjections() = 0;
 
   virtual Durability durability() const = 0;
   virtual const std::string& path() const = 0;

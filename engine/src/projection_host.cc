@@ -1,0 +1,218 @@
+// The engine's side of projections (include/crm/projection.h): readers over the `projections`
+// column family, and bringing a Projector up to date with the log when the writer opens.
+#include <rocksdb/iterator.h>
+#include <rocksdb/snapshot.h>
+
+#include "engine/src/store.h"
+
+namespace crm {
+namespace {
+
+// The smallest key greater than every key starting with `prefix` ("" if there is none).
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+  return end;
+}
+
+class RocksProjectionReader final : public ProjectionReader {
+ public:
+  // Takes a snapshot when `snapshot` (a follower's view only moves on CatchUp anyway).
+  RocksProjectionReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, bool snapshot)
+      : db_(db), cf_(cf), snapshot_(snapshot ? db->GetSnapshot() : nullptr) {}
+  ~RocksProjectionReader() override {
+    if (snapshot_) db_->ReleaseSnapshot(snapshot_);
+  }
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string value;
+    rocksdb::Status s = db_->Get(ro, cf_, rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "reading a projection row");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Scan(std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    const std::string end = PrefixEnd(prefix);
+    rocksdb::Slice upper(end);
+    if (!end.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+    std::string_view from = start > prefix ? start : prefix;
+    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+      std::string_view k(it->key().data(), it->key().size());
+      if (!k.starts_with(prefix)) break;
+      if (!fn(k, std::string_view(it->value().data(), it->value().size()))) return Status::Ok();
+    }
+    return FromRocks(it->status(), "scanning projection rows");
+  }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+class BatchProjectionWriter final : public ProjectionWriter {
+ public:
+  BatchProjectionWriter(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf)
+      : batch_(batch), cf_(cf) {}
+  void Put(std::string_view key, std::string_view value) override {
+    batch_->Put(cf_, rocksdb::Slice(key.data(), key.size()),
+                rocksdb::Slice(value.data(), value.size()));
+  }
+  void Delete(std::string_view key) override {
+    batch_->Delete(cf_, rocksdb::Slice(key.data(), key.size()));
+  }
+
+ private:
+  rocksdb::WriteBatch* batch_;
+  rocksdb::ColumnFamilyHandle* cf_;
+};
+
+Result<std::optional<std::string>> GetMeta(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                                           const rocksdb::Snapshot* snapshot,
+                                           std::string_view key) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db->Get(ro, meta, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading " + std::string(key));
+  return std::optional<std::string>(std::move(value));
+}
+
+// Events folded per catch-up write: bounds the projector's pending rows.
+constexpr uint64_t kCatchUpChunk = 8192;
+
+}  // namespace
+
+void StoreImpl::PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t position) {
+  char v[8];
+  format::PutU64BE(v, position);
+  batch->Put(db_->meta(), format::kMetaProjectionCheckpoint, rocksdb::Slice(v, 8));
+}
+
+void StoreImpl::FlushProjector(rocksdb::WriteBatch* batch) {
+  BatchProjectionWriter writer(batch, db_->projections());
+  options_.projector->Flush(writer);
+}
+
+ProjectionReader& StoreImpl::CommittedProjections() {
+  if (!committed_reader_) {
+    committed_reader_ =
+        std::make_unique<RocksProjectionReader>(db_->db(), db_->projections(), false);
+  }
+  return *committed_reader_;
+}
+
+Status StoreImpl::SyncProjections() {
+  Projector& projector = *options_.projector;
+  rocksdb::DB* db = db_->db();
+  auto name = GetMeta(db, db_->meta(), nullptr, format::kMetaProjectionName);
+  if (!name.ok()) return name.status();
+  auto version = GetMeta(db, db_->meta(), nullptr, format::kMetaProjectionVersion);
+  if (!version.ok()) return version.status();
+  auto checkpoint = GetMeta(db, db_->meta(), nullptr, format::kMetaProjectionCheckpoint);
+  if (!checkpoint.ok()) return checkpoint.status();
+
+  uint64_t from = 1;
+  const std::string want_version = std::to_string(projector.version());
+  if (*name != std::string(projector.name()) || *version != want_version || !*checkpoint ||
+      (*checkpoint)->size() != 8) {
+    if (name->has_value()) {
+      log_->warn("projections were built by {} v{}; rebuilding them with {} v{}", **name,
+                 version->value_or("?"), projector.name(), want_version);
+    }
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(db_->projections(), "", format::kProjectionsEnd);
+    batch.Put(db_->meta(), format::kMetaProjectionName, std::string(projector.name()));
+    batch.Put(db_->meta(), format::kMetaProjectionVersion, want_version);
+    PutProjectionCheckpoint(&batch, 0);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    CRM_RETURN_IF_ERROR(FromRocks(db->Write(wo, &batch), "resetting the projections"));
+    projector.Reset();
+  } else {
+    from = format::GetU64BE((*checkpoint)->data()) + 1;
+  }
+
+  const uint64_t last = LastPosition();
+  if (from > last) return Status::Ok();
+  log_->info("folding events {}..{} into the projections", from, last);
+  auto reader = ReadLogRange(from, last, TypeFilter());
+  if (!reader.ok()) return reader.status();
+  uint64_t folded_to = from - 1, pending = 0, skipped = 0;
+  auto write = [&]() -> Status {
+    rocksdb::WriteBatch batch;
+    FlushProjector(&batch);
+    PutProjectionCheckpoint(&batch, folded_to);
+    rocksdb::WriteOptions wo;
+    wo.sync = folded_to == last;
+    Status s = FromRocks(db->Write(wo, &batch), "writing rebuilt projections");
+    if (s.ok()) {
+      projector.Committed();
+    } else {
+      projector.Abandoned();
+    }
+    pending = 0;
+    return s;
+  };
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) {
+      // A record that fails verification cannot be folded; `crm verify` names it. Skip it so
+      // the rest of the log still reaches the projections.
+      ++skipped;
+      log_->error("projections skip an unreadable event: {}", next.status().message());
+      continue;
+    }
+    if (!next->has_value()) break;
+    const EventView& e = **next;
+    CRM_RETURN_IF_ERROR(projector.Apply(e, CommittedProjections()));
+    folded_to = e.position;
+    if (++pending == kCatchUpChunk) CRM_RETURN_IF_ERROR(write());
+  }
+  folded_to = last;
+  CRM_RETURN_IF_ERROR(write());
+  if (skipped) log_->error("{} unreadable events were left out of the projections", skipped);
+  return Status::Ok();
+}
+
+Result<EventStore::ProjectionSnapshot> StoreImpl::ReadProjections() {
+  if (!options_.projector) return Status::NotSupported("no projector is configured");
+  if (!db_->projections()) {
+    return Status::NotSupported("this database has no projections yet: open it for writing once "
+                                "(any crm write command) to build them");
+  }
+  auto reader = std::make_unique<RocksProjectionReader>(db_->db(), db_->projections(),
+                                                        !db_->follower());
+  const rocksdb::Snapshot* snap = reader->snapshot();
+  auto name = GetMeta(db_->db(), db_->meta(), snap, format::kMetaProjectionName);
+  if (!name.ok()) return name.status();
+  auto version = GetMeta(db_->db(), db_->meta(), snap, format::kMetaProjectionVersion);
+  if (!version.ok()) return version.status();
+  auto checkpoint = GetMeta(db_->db(), db_->meta(), snap, format::kMetaProjectionCheckpoint);
+  if (!checkpoint.ok()) return checkpoint.status();
+  const std::string want_version = std::to_string(options_.projector->version());
+  if (*name != std::string(options_.projector->name()) || *version != want_version ||
+      !*checkpoint || (*checkpoint)->size() != 8) {
+    return Status::NotSupported(
+        "the projections on disk were built by " + name->value_or("nothing") + " v" +
+        version->value_or("?") + ", this crm reads " + std::string(options_.projector->name()) +
+        " v" + want_version + ": open the database for writing once (any crm write command) "
+        "to rebuild them");
+  }
+  ProjectionSnapshot out;
+  out.checkpoint = format::GetU64BE((*checkpoint)->data());
+  out.reader = std::move(reader);
+  return out;
+}
+
+}  // namespace crm

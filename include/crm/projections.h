@@ -1,0 +1,107 @@
+// The CRM's read side (SPEC §4): current state, lists, the account activity history, the audit
+// trail and reports, all served from projections the writer maintains inline (crm/projection.h).
+//
+// Wiring: give MakeCrmProjector() to the writer's Options::projector (and to followers', which use
+// only its name and version); then open a CrmReader on the store for each consistent read.
+//
+// Threads: a CrmReader is a snapshot; use it from one thread at a time. It must not outlive its
+// EventStore. Any number of CrmReaders may be open, in the writer's process or in followers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "crm/event_store.h"
+#include "crm/projection.h"
+
+namespace crm {
+
+inline constexpr std::string_view kProjectorName = "crm";
+// Bump on any change to what the projector stores (fields, keys, summaries): the next writable
+// open then rebuilds the projections from the log.
+inline constexpr uint32_t kProjectorVersion = 1;
+
+// The projector (its LRU of decoded rows holds at most `cache_entries` rows).
+std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries = size_t{1} << 16);
+
+// One output row: named fields in a fixed order, each as a JSON literal and as plain text (for
+// tables and CSV: strings unquoted, null empty).
+struct Doc {
+  struct Field {
+    std::string name;
+    std::string json;
+    std::string text;
+  };
+  std::vector<Field> fields;
+
+  void Add(std::string name, std::string json, std::string text);
+  const Field* Find(std::string_view name) const;
+  std::string ToJson() const;  // one JSON object, no newline
+};
+
+struct ListQuery {
+  std::string kind;  // "account", "contact", ... (SPEC §1 stream kinds)
+  // (filter, value): type, status, industry, owner, stage, priority (equality, case-insensitive)
+  // and name (case-insensitive prefix). Which a kind supports: ListFilters(kind).
+  std::vector<std::pair<std::string, std::string>> filters;
+  size_t limit = 0;        // 0: no limit
+  std::string after_id;    // paging: only ids greater than this
+};
+
+struct ReportOptions {
+  int days = 30;        // `inactive`: accounts without a history entry in the last `days` days
+  int64_t now_us = 0;   // "now" for `inactive`; 0: the wall clock
+};
+
+// Names of the reports: pipeline, conversion, tickets, revenue, inactive.
+const std::vector<std::string_view>& ReportNames();
+// The list filters a kind supports; empty for an unknown kind.
+std::vector<std::string_view> ListFilters(std::string_view kind);
+
+class CrmReader {
+ public:
+  // A consistent snapshot of the projections. Errors: as EventStore::ReadProjections.
+  static Result<std::unique_ptr<CrmReader>> Open(EventStore& store);
+  ~CrmReader();
+
+  // The position of the last event the snapshot reflects.
+  uint64_t position() const;
+
+  // The current state of one entity, or std::nullopt if it does not exist.
+  // Errors: kInvalidArgument (unknown kind), kCorruption (a row fails verification), kIOError.
+  Result<std::optional<Doc>> Get(std::string_view kind, std::string_view id);
+
+  // Entities of a kind in id order. Errors: kInvalidArgument (unknown kind, filter or enum
+  // value; the message lists the allowed ones), kCorruption, kIOError.
+  Result<std::vector<Doc>> List(const ListQuery& query);
+
+  // The history of a stream that keeps one (account-…, also contact-… and lead-…), newest first:
+  // at most `limit` entries (0: all) with position < `before` (0: no bound). Each entry:
+  // {position, occurred_at, recorded_at, actor, stream, type, summary}.
+  // Errors: kNotFound (no such entity), kInvalidArgument, kCorruption, kIOError.
+  Result<std::vector<Doc>> History(std::string_view stream, size_t limit, uint64_t before);
+
+  // A report (ReportNames()); rows of one shape per report. Errors: kInvalidArgument (unknown
+  // report), kCorruption, kIOError.
+  Result<std::vector<Doc>> Report(std::string_view name, const ReportOptions& options);
+
+ private:
+  struct Impl;
+  explicit CrmReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The field-level audit trail of one stream, oldest first: one row per changed field
+// {position, recorded_at, actor, type, field, old, new}, computed by folding the stream's events
+// (so it is always exactly the log's). `field` non-empty: only that field. Derived fields
+// (counters, last_activity_at) are not changes of the entity and are left out.
+// Errors: kNotFound (no such stream), kInvalidArgument (a stream of no known kind, unknown
+// field), kCorruption (an event fails verification), kIOError.
+Result<std::vector<Doc>> Audit(EventStore& store, std::string_view stream, std::string_view field);
+
+}  // namespace crm

@@ -1,0 +1,124 @@
+#include "projections/src/index.h"
+
+#include <algorithm>
+
+#include "crm/event.h"
+#include "projections/src/keys.h"
+
+namespace crm::proj {
+namespace {
+
+constexpr FilterSpec kAccount[] = {{"type", account::kType, false},
+                                   {"status", account::kStatus, false},
+                                   {"industry", account::kIndustry, false},
+                                   {"owner", account::kOwner, false},
+                                   {"name", kDisplayName, true}};
+constexpr FilterSpec kContact[] = {{"name", kDisplayName, true}};
+constexpr FilterSpec kLead[] = {{"status", lead::kStatus, false},
+                                {"industry", lead::kIndustry, false},
+                                {"owner", lead::kOwner, false},
+                                {"name", kDisplayName, true}};
+constexpr FilterSpec kOpportunity[] = {{"stage", opportunity::kStage, false},
+                                       {"owner", opportunity::kOwner, false},
+                                       {"name", kDisplayName, true}};
+constexpr FilterSpec kTicket[] = {{"status", ticket::kStatus, false},
+                                  {"priority", ticket::kPriority, false},
+                                  {"owner", ticket::kAssignee, false},
+                                  {"name", kDisplayName, true}};
+constexpr FilterSpec kActivity[] = {{"type", activity::kKind, false},
+                                    {"status", activity::kStatus, false},
+                                    {"name", kDisplayName, true}};
+constexpr FilterSpec kQuote[] = {{"status", quote::kStatus, false}};
+constexpr FilterSpec kInvoice[] = {{"status", invoice::kStatus, false}};
+constexpr FilterSpec kUser[] = {{"type", user::kRole, false}, {"name", kDisplayName, true}};
+
+std::vector<std::string_view> Names(const char* const* names) {
+  std::vector<std::string_view> out;
+  for (; *names; ++names) out.emplace_back(*names);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string_view> AllowedValues(Kind kind, std::string_view filter) {
+  switch (kind) {
+    case Kind::kAccount:
+      if (filter == "type") return Names(fb::EnumNamesAccountType());
+      if (filter == "status") return Names(fb::EnumNamesAccountStatus());
+      break;
+    case Kind::kLead:
+      if (filter == "status") return Names(fb::EnumNamesLeadStatus());
+      break;
+    case Kind::kOpportunity:
+      if (filter == "stage") return Names(fb::EnumNamesOpportunityStage());
+      break;
+    case Kind::kTicket:
+      if (filter == "status") return Names(fb::EnumNamesTicketStatus());
+      if (filter == "priority") return Names(fb::EnumNamesTicketPriority());
+      break;
+    case Kind::kActivity:
+      if (filter == "type") return Names(fb::EnumNamesActivityKind());
+      if (filter == "status") return Names(fb::EnumNamesActivityStatus());
+      break;
+    case Kind::kQuote:
+      if (filter == "status") return {"Open", "Accepted"};
+      break;
+    case Kind::kInvoice:
+      if (filter == "status") return {"Issued", "Paid"};
+      break;
+    case Kind::kUser:
+      if (filter == "type") return Names(fb::EnumNamesUserRole());
+      break;
+    default: break;
+  }
+  return {};
+}
+
+std::span<const FilterSpec> Filters(Kind kind) {
+  switch (kind) {
+    case Kind::kAccount: return kAccount;
+    case Kind::kContact: return kContact;
+    case Kind::kLead: return kLead;
+    case Kind::kOpportunity: return kOpportunity;
+    case Kind::kTicket: return kTicket;
+    case Kind::kActivity: return kActivity;
+    case Kind::kQuote: return kQuote;
+    case Kind::kOrder: return {};
+    case Kind::kInvoice: return kInvoice;
+    case Kind::kUser: return kUser;
+  }
+  return {};
+}
+
+const FilterSpec* FindFilter(Kind kind, std::string_view filter) {
+  for (const auto& f : Filters(kind)) {
+    if (f.filter == filter) return &f;
+  }
+  return nullptr;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string FilterValue(const Record& r, const FilterSpec& f) {
+  return Lower(f.field == kDisplayName ? DisplayName(r) : std::string(r.str(f.field)));
+}
+
+std::vector<std::string> IndexKeys(const Record& r) {
+  std::vector<std::string> out;
+  if (!r.exists()) return out;
+  const std::string_view kind = Spec(r.kind).name;
+  for (const auto& f : Filters(r.kind)) {
+    std::string v = FilterValue(r, f);
+    if (!v.empty()) out.push_back(keys::Index(kind, f.filter, v, RecordId(r)));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace crm::proj

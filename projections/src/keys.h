@@ -1,0 +1,60 @@
+// Keys of the `projections` column family. Prose: projections/README.md.
+//
+//   s:<stream>                               -> StateRow        current state of one entity
+//   x:<kind>:<filter>:<value>\0<id>          -> ""              list index (value lower-cased)
+//   h:<stream>\0<~position:u64be>            -> HistoryEntry    history, newest first
+//
+// Every key starts with a printable ASCII tag (below 0x7f: see format::kProjectionsEnd).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace crm::proj::keys {
+
+inline std::string State(std::string_view stream) {
+  std::string k("s:");
+  k.append(stream);
+  return k;
+}
+// Every state row of a kind, in id order.
+inline std::string StatePrefix(std::string_view kind) {
+  std::string k("s:");
+  k.append(kind).push_back('-');
+  return k;
+}
+
+inline std::string IndexPrefix(std::string_view kind, std::string_view filter) {
+  std::string k("x:");
+  k.append(kind).push_back(':');
+  k.append(filter).push_back(':');
+  return k;
+}
+inline std::string Index(std::string_view kind, std::string_view filter, std::string_view value,
+                         std::string_view id) {
+  std::string k = IndexPrefix(kind, filter);
+  k.append(value).push_back('\0');
+  k.append(id);
+  return k;
+}
+
+inline std::string HistoryPrefix(std::string_view stream) {
+  std::string k("h:");
+  k.append(stream).push_back('\0');
+  return k;
+}
+inline std::string History(std::string_view stream, uint64_t position) {
+  std::string k = HistoryPrefix(stream);
+  const uint64_t inv = ~position;
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
+  return k;
+}
+// The position in a history key (its last 8 bytes).
+inline uint64_t HistoryPosition(std::string_view key) {
+  uint64_t inv = 0;
+  for (size_t i = key.size() - 8; i < key.size(); ++i) inv = (inv << 8) | static_cast<uint8_t>(key[i]);
+  return ~inv;
+}
+
+}  // namespace crm::proj::keys

@@ -1,0 +1,225 @@
+// The CRM projector: folds every event into state rows, list indexes and histories, inside the
+// writer's commit group (crm/projection.h).
+//
+// Within a group the projector is the only source of truth for rows it has touched: it keeps
+// them decoded in `dirty_` (and history entries it wrote in `history_`), reads everything else
+// from the committed rows (through an LRU of decoded rows), and turns `dirty_` into puts at
+// Flush. Index entries are diffed once per group: the keys a row had when the group first
+// touched it against the keys it has at Flush.
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "crm/projections.h"
+#include "crm/schemas/projections_generated.h"
+#include "engine/src/lru_cache.h"
+#include "projections/src/fold.h"
+#include "projections/src/index.h"
+#include "projections/src/keys.h"
+#include "projections/src/record.h"
+
+namespace crm {
+namespace {
+
+using proj::Kind;
+using proj::Record;
+
+// History holders are resolved through parents: activity -> contact -> account. Deeper chains
+// do not occur in this domain; the bound only guards against cycles in damaged rows.
+constexpr int kMaxParentDepth = 4;
+
+std::string EncodeHistoryEntry(const EventView& e, std::string_view summary) {
+  flatbuffers::FlatBufferBuilder fbb(256);
+  const fb::Envelope* env = e.envelope;
+  auto actor = fbb.CreateString(env->actor() ? env->actor()->string_view() : "");
+  auto stream = fbb.CreateString(e.stream());
+  auto type = fbb.CreateString(e.type_name());
+  auto text = fbb.CreateString(summary);
+  fbb.Finish(fb::CreateHistoryEntry(fbb, e.position, e.occurred_at_us(), e.recorded_at_us(),
+                                    actor, stream, type, text));
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+class CrmProjector final : public Projector {
+ public:
+  explicit CrmProjector(size_t cache_entries)
+      : capacity_(cache_entries), cache_(cache_entries) {}
+
+  std::string_view name() const override { return kProjectorName; }
+  uint32_t version() const override { return kProjectorVersion; }
+
+  Status Apply(const EventView& e, ProjectionReader& committed) override {
+    reader_ = &committed;
+    const std::string_view stream = e.stream();
+    auto kind = proj::KindOfStream(stream);
+    if (!kind) return Status::Ok();  // settings: no row
+    auto own = Load(stream, *kind);
+    if (!own.ok()) return own.status();
+    Record& row = **own;
+    const Record before = row;
+    if (!proj::FoldOwn(e, &row)) {
+      row = before;
+      return Status::Ok();
+    }
+    proj::Effects fx = proj::CrossEffects(e, before, row);
+    for (const auto& d : fx.deltas) {
+      auto account = Load(d.account_stream, Kind::kAccount);
+      if (!account.ok()) return account.status();
+      if ((*account)->exists()) (*account)->Add(d.field, d.delta);
+    }
+
+    // History: every holder (the stream itself if it keeps one, and its parents' holders).
+    std::vector<std::string> holders;
+    CRM_RETURN_IF_ERROR(Holders(stream, *kind, row.parents, 0, &holders));
+    if (!holders.empty()) {
+      const std::string entry = EncodeHistoryEntry(e, proj::Summary(e, row));
+      for (const auto& h : holders) {
+        history_[proj::keys::History(h, e.position)] = entry;
+        if (proj::KindOfStream(h) == Kind::kAccount) {
+          auto account = Load(h, Kind::kAccount);
+          if (!account.ok()) return account.status();
+          Record& a = **account;
+          if (a.exists() && (!a.at(proj::account::kLastActivityAt).set ||
+                             a.num(proj::account::kLastActivityAt) < e.occurred_at_us())) {
+            a.SetNumber(proj::account::kLastActivityAt, e.occurred_at_us());
+          }
+        }
+      }
+    }
+    if (fx.backfill) CRM_RETURN_IF_ERROR(Backfill(fx.backfill->first, fx.backfill->second));
+    return Status::Ok();
+  }
+
+  void Flush(ProjectionWriter& out) override {
+    for (auto& [stream, d] : dirty_) {
+      if (!d.row.exists()) continue;  // touched but never created (e.g. a delta to a missing account)
+      out.Put(proj::keys::State(stream), proj::EncodeRecord(d.row));
+      std::vector<std::string> now = proj::IndexKeys(d.row);
+      for (const auto& k : d.index_keys) {
+        if (!std::binary_search(now.begin(), now.end(), k)) out.Delete(k);
+      }
+      for (const auto& k : now) {
+        if (!std::binary_search(d.index_keys.begin(), d.index_keys.end(), k)) out.Put(k, "");
+      }
+    }
+    for (const auto& [k, v] : history_) out.Put(k, v);
+  }
+
+  void Committed() override {
+    for (auto& [stream, d] : dirty_) {
+      if (d.row.exists()) cache_.Put(stream, std::move(d.row));
+    }
+    Clear();
+  }
+  void Abandoned() override { Clear(); }
+  void Reset() override {
+    Clear();
+    cache_ = LruCache<Record>(capacity_);
+  }
+
+ private:
+  struct Dirty {
+    Record row;
+    std::vector<std::string> index_keys;  // of the committed row, sorted
+  };
+
+  void Clear() {
+    dirty_.clear();
+    history_.clear();
+  }
+
+  // The committed row of `stream` (decoded), or an empty one of `kind`.
+  Result<Record> ReadCommitted(std::string_view stream, Kind kind) {
+    if (const Record* cached = cache_.Get(stream)) return *cached;
+    auto bytes = reader_->Get(proj::keys::State(stream));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) return Record::Empty(kind);
+    auto r = proj::DecodeRecord(**bytes);
+    if (!r.ok()) {
+      return Status::Corruption("projection row of " + std::string(stream) + ": " +
+                                r.status().message() + " (run `crm replay` to rebuild)");
+    }
+    if (r->kind != kind) {
+      return Status::Corruption("projection row of " + std::string(stream) + " has another kind");
+    }
+    cache_.Put(stream, *r);
+    return r;
+  }
+
+  // The row of `stream` as this group sees it, mutable (it will be written at Flush).
+  Result<Record*> Load(std::string_view stream, Kind kind) {
+    auto it = dirty_.find(std::string(stream));
+    if (it != dirty_.end()) return &it->second.row;
+    auto r = ReadCommitted(stream, kind);
+    if (!r.ok()) return r.status();
+    Dirty d;
+    d.index_keys = proj::IndexKeys(*r);
+    d.row = std::move(r).value();
+    auto [ins, _] = dirty_.emplace(std::string(stream), std::move(d));
+    return &ins->second.row;
+  }
+
+  // The parents of `stream` as this group sees them.
+  Result<std::vector<std::string>> Parents(std::string_view stream) {
+    auto kind = proj::KindOfStream(stream);
+    if (!kind) return std::vector<std::string>();
+    if (auto it = dirty_.find(std::string(stream)); it != dirty_.end()) {
+      return it->second.row.parents;
+    }
+    auto r = ReadCommitted(stream, *kind);
+    if (!r.ok()) return r.status();
+    return std::move(r->parents);
+  }
+
+  Status Holders(std::string_view stream, Kind kind, const std::vector<std::string>& parents,
+                 int depth, std::vector<std::string>* out) {
+    if (proj::KeepsHistory(kind) &&
+        std::find(out->begin(), out->end(), stream) == out->end()) {
+      out->emplace_back(stream);
+    }
+    if (depth >= kMaxParentDepth) return Status::Ok();
+    for (const auto& p : parents) {
+      auto pk = proj::KindOfStream(p);
+      if (!pk) continue;
+      auto pp = Parents(p);
+      if (!pp.ok()) return pp.status();
+      CRM_RETURN_IF_ERROR(Holders(p, *pk, *pp, depth + 1, out));
+    }
+    return Status::Ok();
+  }
+
+  // Copies every history entry of `from` (committed, and written earlier in this group) into
+  // the history of `to`.
+  Status Backfill(const std::string& from, const std::string& to) {
+    const std::string prefix = proj::keys::HistoryPrefix(from);
+    std::vector<std::pair<uint64_t, std::string>> entries;
+    Status s = reader_->Scan(prefix, "", [&](std::string_view k, std::string_view v) {
+      entries.emplace_back(proj::keys::HistoryPosition(k), std::string(v));
+      return true;
+    });
+    CRM_RETURN_IF_ERROR(s);
+    for (auto it = history_.lower_bound(prefix);
+         it != history_.end() && it->first.starts_with(prefix); ++it) {
+      entries.emplace_back(proj::keys::HistoryPosition(it->first), it->second);
+    }
+    for (auto& [position, value] : entries) {
+      history_[proj::keys::History(to, position)] = std::move(value);
+    }
+    return Status::Ok();
+  }
+
+  const size_t capacity_;
+  LruCache<Record> cache_;
+  std::unordered_map<std::string, Dirty> dirty_;
+  std::map<std::string, std::string> history_;  // ordered: Backfill reads ranges of it
+  ProjectionReader* reader_ = nullptr;
+};
+
+}  // namespace
+
+std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries) {
+  return std::make_shared<CrmProjector>(cache_entries);
+}
+
+}  // namespace crm

@@ -1,0 +1,346 @@
+// Reads of the projections: get, list, history (and the audit trail, folded from one stream).
+#include <algorithm>
+
+#include "crm/projections.h"
+#include "crm/schemas/projections_generated.h"
+#include "crm/time_format.h"
+#include "projections/src/fold.h"
+#include "projections/src/index.h"
+#include "projections/src/keys.h"
+#include "projections/src/queries_internal.h"
+
+namespace crm {
+
+using proj::Kind;
+using proj::Record;
+
+void Doc::Add(std::string name, std::string json, std::string text) {
+  fields.push_back({std::move(name), std::move(json), std::move(text)});
+}
+
+const Doc::Field* Doc::Find(std::string_view name) const {
+  for (const auto& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::string Doc::ToJson() const {
+  std::string out;
+  out.push_back('{');
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    proj::AppendJsonString(fields[i].name, &out);
+    out.push_back(':');
+    out.append(fields[i].json);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::vector<std::string_view> ListFilters(std::string_view kind) {
+  std::vector<std::string_view> out;
+  if (auto k = proj::KindNamed(kind)) {
+    for (const auto& f : proj::Filters(*k)) out.push_back(f.filter);
+  }
+  return out;
+}
+
+namespace proj {
+
+void AddString(Doc* doc, std::string name, std::string_view s) {
+  std::string json;
+  AppendJsonString(s, &json);
+  doc->Add(std::move(name), std::move(json), std::string(s));
+}
+
+void AddNumber(Doc* doc, std::string name, int64_t n) {
+  doc->Add(std::move(name), std::to_string(n), std::to_string(n));
+}
+
+void AddTime(Doc* doc, std::string name, int64_t us) {
+  AddString(doc, std::move(name), FormatTimestamp(us));
+}
+
+void AddValue(Doc* doc, const FieldSpec& spec, const Value& v) {
+  std::string json;
+  AppendJsonValue(spec, v, &json);
+  doc->Add(std::string(spec.name), std::move(json), PlainValue(spec, v));
+}
+
+Doc RecordDoc(const Record& r) {
+  Doc doc;
+  const auto& fields = Spec(r.kind).fields;
+  doc.fields.reserve(fields.size() + 1);
+  for (size_t i = 0; i < fields.size(); ++i) AddValue(&doc, fields[i], r.values[i]);
+  AddNumber(&doc, "version", static_cast<int64_t>(r.version));
+  return doc;
+}
+
+Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view stream) {
+  auto bytes = reader.Get(keys::State(stream));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<Record>();
+  auto r = DecodeRecord(**bytes);
+  if (!r.ok()) {
+    return Status::Corruption("projection row of " + std::string(stream) + ": " +
+                              r.status().message() + " (run `crm replay` to rebuild)");
+  }
+  return std::optional<Record>(std::move(r).value());
+}
+
+Result<Kind> ParseKind(std::string_view kind) {
+  if (auto k = KindNamed(kind)) return *k;
+  std::string allowed;
+  for (size_t i = 0; i < kKindCount; ++i) {
+    if (i) allowed.append(", ");
+    allowed.append(Spec(static_cast<Kind>(i)).name);
+  }
+  return Status::InvalidArgument("unknown kind '" + std::string(kind) + "' (allowed: " + allowed +
+                                 ")");
+}
+
+}  // namespace proj
+
+CrmReader::CrmReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CrmReader::~CrmReader() = default;
+
+Result<std::unique_ptr<CrmReader>> CrmReader::Open(EventStore& store) {
+  auto snapshot = store.ReadProjections();
+  if (!snapshot.ok()) return snapshot.status();
+  auto impl = std::make_unique<Impl>();
+  impl->snapshot = std::move(snapshot).value();
+  return std::unique_ptr<CrmReader>(new CrmReader(std::move(impl)));
+}
+
+uint64_t CrmReader::position() const { return impl_->snapshot.checkpoint; }
+
+Result<std::optional<Doc>> CrmReader::Get(std::string_view kind, std::string_view id) {
+  auto k = proj::ParseKind(kind);
+  if (!k.ok()) return k.status();
+  auto row = proj::ReadRow(impl_->reader(), StreamName(kind, id));
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return std::optional<Doc>();
+  return std::optional<Doc>(proj::RecordDoc(**row));
+}
+
+namespace {
+
+struct Condition {
+  const proj::FilterSpec* spec;
+  std::string value;  // lower-cased
+};
+
+bool Matches(const Record& r, const std::vector<Condition>& conditions) {
+  for (const auto& c : conditions) {
+    const std::string v = proj::FilterValue(r, *c.spec);
+    if (c.spec->prefix ? !v.starts_with(c.value) : v != c.value) return false;
+  }
+  return true;
+}
+
+std::string_view IdOfIndexKey(std::string_view key) {
+  auto sep = key.rfind('\0');
+  return sep == std::string_view::npos ? std::string_view() : key.substr(sep + 1);
+}
+
+}  // namespace
+
+Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
+  auto kind = proj::ParseKind(q.kind);
+  if (!kind.ok()) return kind.status();
+  std::vector<Condition> conditions;
+  for (const auto& [name, value] : q.filters) {
+    const proj::FilterSpec* spec = proj::FindFilter(*kind, name);
+    if (!spec) {
+      std::string allowed;
+      for (auto f : ListFilters(q.kind)) allowed.append(allowed.empty() ? "" : ", ").append(f);
+      return Status::InvalidArgument("a " + q.kind + " cannot be filtered by '" + name +
+                                     "' (allowed: " + (allowed.empty() ? "none" : allowed) + ")");
+    }
+    auto allowed = proj::AllowedValues(*kind, name);
+    if (!allowed.empty() &&
+        std::none_of(allowed.begin(), allowed.end(),
+                     [&](std::string_view a) { return proj::Lower(a) == proj::Lower(value); })) {
+      std::string list;
+      for (auto a : allowed) list.append(list.empty() ? "" : ", ").append(a);
+      return Status::InvalidArgument("'" + value + "' is not a " + q.kind + " " + name +
+                                     " (allowed: " + list + ")");
+    }
+    conditions.push_back({spec, proj::Lower(value)});
+  }
+
+  std::vector<Doc> out;
+  const size_t limit = q.limit == 0 ? SIZE_MAX : q.limit;
+  Status error;
+  ProjectionReader& reader = impl_->reader();
+  auto consider = [&](std::string_view id) -> bool {  // false: stop
+    if (!q.after_id.empty() && id <= q.after_id) return true;
+    auto row = proj::ReadRow(reader, StreamName(q.kind, id));
+    if (!row.ok()) {
+      error = row.status();
+      return false;
+    }
+    if (row->has_value() && Matches(**row, conditions)) out.push_back(proj::RecordDoc(**row));
+    return out.size() < limit;
+  };
+
+  const Condition* driver = nullptr;
+  for (const auto& c : conditions) {
+    if (!c.spec->prefix) {
+      driver = &c;
+      break;
+    }
+  }
+  if (!driver && !conditions.empty()) driver = &conditions.front();
+  const std::string start_after = q.after_id.empty() ? "" : q.after_id + std::string(1, '\0');
+
+  if (driver && !driver->spec->prefix) {
+    // Equality: the index lists matching ids in id order.
+    std::string prefix = proj::keys::IndexPrefix(q.kind, driver->spec->filter);
+    prefix.append(driver->value).push_back('\0');
+    CRM_RETURN_IF_ERROR(reader.Scan(prefix, start_after.empty() ? "" : prefix + start_after,
+                                    [&](std::string_view k, std::string_view) {
+                                      return consider(IdOfIndexKey(k));
+                                    }));
+  } else if (driver) {
+    // Name prefix: matches are in name order; collect and sort their ids.
+    std::string prefix = proj::keys::IndexPrefix(q.kind, driver->spec->filter) + driver->value;
+    std::vector<std::string> ids;
+    CRM_RETURN_IF_ERROR(reader.Scan(prefix, "", [&](std::string_view k, std::string_view) {
+      ids.emplace_back(IdOfIndexKey(k));
+      return true;
+    }));
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (const auto& id : ids) {
+      if (!consider(id)) break;
+    }
+  } else {
+    // No filter: the state rows themselves are in id order.
+    const std::string prefix = proj::keys::StatePrefix(q.kind);
+    CRM_RETURN_IF_ERROR(reader.Scan(
+        prefix, start_after.empty() ? "" : prefix + start_after,
+        [&](std::string_view k, std::string_view) { return consider(k.substr(prefix.size())); }));
+  }
+  if (!error.ok()) return error;
+  return out;
+}
+
+Result<std::vector<Doc>> CrmReader::History(std::string_view stream, size_t limit,
+                                            uint64_t before) {
+  auto kind = proj::KindOfStream(stream);
+  if (!kind || !proj::KeepsHistory(*kind)) {
+    return Status::InvalidArgument("'" + std::string(stream) +
+                                   "' has no history: accounts, contacts and leads do");
+  }
+  ProjectionReader& reader = impl_->reader();
+  auto row = proj::ReadRow(reader, stream);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return Status::NotFound(std::string(stream) + " does not exist");
+
+  const std::string prefix = proj::keys::HistoryPrefix(stream);
+  const std::string start = before > 1 ? proj::keys::History(stream, before - 1) : "";
+  std::vector<Doc> out;
+  if (before == 1) return out;
+  Status error;
+  CRM_RETURN_IF_ERROR(reader.Scan(prefix, start, [&](std::string_view k, std::string_view v) {
+    const auto* base = reinterpret_cast<const uint8_t*>(v.data());
+    flatbuffers::Verifier verifier(base, v.size());
+    if (!verifier.VerifyBuffer<fb::HistoryEntry>(nullptr)) {
+      error = Status::Corruption("history entry at position " +
+                                 std::to_string(proj::keys::HistoryPosition(k)) + " of " +
+                                 std::string(stream) +
+                                 " fails verification (run `crm replay` to rebuild)");
+      return false;
+    }
+    const auto* h = flatbuffers::GetRoot<fb::HistoryEntry>(base);
+    Doc d;
+    proj::AddNumber(&d, "position", static_cast<int64_t>(h->position()));
+    proj::AddTime(&d, "occurred_at", h->occurred_at_us());
+    proj::AddTime(&d, "recorded_at", h->recorded_at_us());
+    proj::AddString(&d, "actor", h->actor() ? h->actor()->string_view() : "");
+    proj::AddString(&d, "stream", h->stream() ? h->stream()->string_view() : "");
+    proj::AddString(&d, "type", h->type() ? h->type()->string_view() : "");
+    proj::AddString(&d, "summary", h->summary() ? h->summary()->string_view() : "");
+    out.push_back(std::move(d));
+    return limit == 0 || out.size() < limit;
+  }));
+  if (!error.ok()) return error;
+  return out;
+}
+
+Result<std::vector<Doc>> Audit(EventStore& store, std::string_view stream,
+                               std::string_view field) {
+  const bool settings = StreamKind(stream) == "config";
+  auto kind = proj::KindOfStream(stream);
+  if (!kind && !settings) {
+    return Status::InvalidArgument("'" + std::string(stream) +
+                                   "' is not the stream of an entity (kind-id, e.g. account-A1)");
+  }
+  if (kind && !field.empty() && proj::FieldIndex(*kind, field) < 0) {
+    std::string allowed;
+    for (const auto& f : proj::Spec(*kind).fields) {
+      if (!f.derived) allowed.append(allowed.empty() ? "" : ", ").append(f.name);
+    }
+    return Status::InvalidArgument("a " + std::string(proj::Spec(*kind).name) + " has no field '" +
+                                   std::string(field) + "' (fields: " + allowed + ")");
+  }
+  auto reader = store.ReadStream(stream, 1, Direction::kForward);
+  if (!reader.ok()) return reader.status();
+  std::vector<Doc> out;
+  Record row = Record::Empty(kind.value_or(Kind::kAccount));
+  bool any = false;
+  auto emit = [&](const EventView& e, std::string_view name, std::string old_json,
+                  std::string old_text, std::string new_json, std::string new_text) {
+    if (!field.empty() && name != field) return;
+    Doc d;
+    proj::AddNumber(&d, "position", static_cast<int64_t>(e.position));
+    proj::AddTime(&d, "recorded_at", e.recorded_at_us());
+    proj::AddString(&d, "actor", e.envelope->actor() ? e.envelope->actor()->string_view() : "");
+    proj::AddString(&d, "type", e.type_name());
+    proj::AddString(&d, "field", name);
+    d.Add("old", std::move(old_json), std::move(old_text));
+    d.Add("new", std::move(new_json), std::move(new_text));
+    out.push_back(std::move(d));
+  };
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    const EventView& e = **next;
+    any = true;
+    if (settings) {
+      if (const auto* p = e.envelope->data_as_SettingChanged()) {
+        auto json = [](const flatbuffers::String* s) {
+          std::string j;
+          if (s && s->size()) {
+            proj::AppendJsonString(s->string_view(), &j);
+          } else {
+            j = "null";
+          }
+          return j;
+        };
+        auto text = [](const flatbuffers::String* s) { return s ? s->str() : std::string(); };
+        emit(e, p->key() ? p->key()->string_view() : "", json(p->previous()),
+             text(p->previous()), json(p->value()), text(p->value()));
+      }
+      continue;
+    }
+    const Record before = row;
+    if (!proj::FoldOwn(e, &row)) continue;
+    const auto& fields = proj::Spec(row.kind).fields;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].derived || before.values[i] == row.values[i]) continue;
+      std::string oj, nj;
+      proj::AppendJsonValue(fields[i], before.values[i], &oj);
+      proj::AppendJsonValue(fields[i], row.values[i], &nj);
+      emit(e, fields[i].name, std::move(oj), proj::PlainValue(fields[i], before.values[i]),
+           std::move(nj), proj::PlainValue(fields[i], row.values[i]));
+    }
+  }
+  if (!any) return Status::NotFound(std::string(stream) + " does not exist");
+  return out;
+}
+
+}  // namespace crm
