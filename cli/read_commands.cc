@@ -45,11 +45,6 @@ std::optional<Session> OpenSession(const Globals& g, bool with_reader, int* exit
       return std::nullopt;
     }
     s.reader = std::move(reader).value();
-    if (s.reader->position() < s.store->LastPosition()) {
-      spdlog::warn("the projections reflect the log up to position {} of {}: it was written "
-                   "without them; any crm write command (e.g. crm init) brings them up to date",
-                   s.reader->position(), s.store->LastPosition());
-    }
   }
   return s;
 }

@@ -211,6 +211,15 @@ Result<EventStore::ProjectionSnapshot> StoreImpl::ReadProjections() {
   }
   ProjectionSnapshot out;
   out.checkpoint = format::GetU64BE((*checkpoint)->data());
+  // Never serve half a projection: behind the log means a rebuild or catch-up is under way (or
+  // was interrupted), or the log was written by a program that ran without the projector.
+  if (out.checkpoint < LastPosition()) {
+    return Status::NotSupported(
+        "the projections reflect the log up to position " + std::to_string(out.checkpoint) +
+        " of " + std::to_string(LastPosition()) +
+        ": they are being rebuilt, or the log was written without them; open the database for "
+        "writing (any crm write command) to bring them up to date");
+  }
   out.reader = std::move(reader);
   return out;
 }

@@ -268,9 +268,9 @@ class EventStore {
   virtual Result<StoreStats> Stats() = 0;
 
   // A consistent snapshot of the projections (all rows as of one commit) and the position they
-  // are folded up to. Errors: kNotSupported (no projector configured, or the projections on disk
-  // were built by a different projector name/version: open the database for writing once, which
-  // rebuilds them), kIOError.
+  // are folded up to. Errors: kNotSupported (no projector configured; the projections on disk
+  // were built by a different projector name/version; or they are behind the log, e.g. being
+  // rebuilt: opening the database for writing brings them up to date), kIOError.
   struct ProjectionSnapshot {
     std::unique_ptr<ProjectionReader> reader;
     uint64_t checkpoint = 0;

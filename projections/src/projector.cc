@@ -54,7 +54,9 @@ class CrmProjector final : public Projector {
     const std::string_view stream = e.stream();
     auto kind = proj::KindOfStream(stream);
     if (!kind) return Status::Ok();  // settings: no row
-    auto own = Load(stream, *kind);
+    // A stream's first event: nothing to read (every creating command).
+    Result<Record*> own =
+        e.version() == 1 ? Result<Record*>(Create(stream, *kind)) : Load(stream, *kind);
     if (!own.ok()) return own.status();
     Record& row = **own;
     const Record before = row;
@@ -158,6 +160,13 @@ class CrmProjector final : public Projector {
     d.row = std::move(r).value();
     auto [ins, _] = dirty_.emplace(std::string(stream), std::move(d));
     return &ins->second.row;
+  }
+
+  // A row for a stream that has no committed row yet.
+  Record* Create(std::string_view stream, Kind kind) {
+    auto [it, inserted] = dirty_.try_emplace(std::string(stream));
+    if (inserted) it->second.row = Record::Empty(kind);
+    return &it->second.row;
   }
 
   // The parents of `stream` as this group sees them.
