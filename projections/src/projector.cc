@@ -29,7 +29,8 @@ using proj::Record;
 // do not occur in this domain; the bound only guards against cycles in damaged rows.
 constexpr int kMaxParentDepth = 4;
 
-std::string EncodeHistoryEntry(const EventView& e, std::string_view summary) {
+std::string EncodeHistoryEntry(const EventView& e, std::string_view summary,
+                               uint64_t added_position) {
   flatbuffers::FlatBufferBuilder fbb(256);
   const fb::Envelope* env = e.envelope;
   auto actor = fbb.CreateString(env->actor() ? env->actor()->string_view() : "");
@@ -37,7 +38,7 @@ std::string EncodeHistoryEntry(const EventView& e, std::string_view summary) {
   auto type = fbb.CreateString(e.type_name());
   auto text = fbb.CreateString(summary);
   fbb.Finish(fb::CreateHistoryEntry(fbb, e.position, e.occurred_at_us(), e.recorded_at_us(),
-                                    actor, stream, type, text));
+                                    actor, stream, type, text, added_position));
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 
@@ -75,7 +76,7 @@ class CrmProjector final : public Projector {
     std::vector<std::string> holders;
     CRM_RETURN_IF_ERROR(Holders(stream, *kind, row.parents, 0, &holders));
     if (!holders.empty()) {
-      const std::string entry = EncodeHistoryEntry(e, proj::Summary(e, row));
+      const std::string entry = EncodeHistoryEntry(e, proj::Summary(e, row), e.position);
       for (const auto& h : holders) {
         history_[proj::keys::History(h, e.position)] = entry;
         if (proj::KindOfStream(h) == Kind::kAccount) {
@@ -89,7 +90,9 @@ class CrmProjector final : public Projector {
         }
       }
     }
-    if (fx.backfill) CRM_RETURN_IF_ERROR(Backfill(fx.backfill->first, fx.backfill->second));
+    if (fx.backfill) {
+      CRM_RETURN_IF_ERROR(Backfill(fx.backfill->first, fx.backfill->second, e.position));
+    }
     return Status::Ok();
   }
 
@@ -200,7 +203,7 @@ class CrmProjector final : public Projector {
 
   // Copies every history entry of `from` (committed, and written earlier in this group) into
   // the history of `to`.
-  Status Backfill(const std::string& from, const std::string& to) {
+  Status Backfill(const std::string& from, const std::string& to, uint64_t link_position) {
     const std::string prefix = proj::keys::HistoryPrefix(from);
     std::vector<std::pair<uint64_t, std::string>> entries;
     Status s = reader_->Scan(prefix, "", [&](std::string_view k, std::string_view v) {
@@ -213,7 +216,26 @@ class CrmProjector final : public Projector {
       entries.emplace_back(proj::keys::HistoryPosition(it->first), it->second);
     }
     for (auto& [position, value] : entries) {
-      history_[proj::keys::History(to, position)] = std::move(value);
+      const std::string key = proj::keys::History(to, position);
+      if (history_.count(key)) continue;  // already in `to`'s history (written this group)
+      auto committed = reader_->Get(key);
+      if (!committed.ok()) return committed.status();
+      if (committed->has_value()) continue;  // joined `to`'s history at an earlier link
+      std::string& slot = history_[key];
+      slot = std::move(value);
+      // Re-stamp when it joined `to`'s history (the field is in the table, so it can be mutated
+      // in place only if present; rebuild it otherwise).
+      auto* h = flatbuffers::GetMutableRoot<fb::HistoryEntry>(slot.data());
+      if (!h->mutate_added_position(link_position)) {
+        flatbuffers::FlatBufferBuilder fbb(256);
+        auto s = [&](const flatbuffers::String* x) {
+          return fbb.CreateString(x ? x->string_view() : std::string_view());
+        };
+        fbb.Finish(fb::CreateHistoryEntry(fbb, h->position(), h->occurred_at_us(),
+                                          h->recorded_at_us(), s(h->actor()), s(h->stream()),
+                                          s(h->type()), s(h->summary()), link_position));
+        slot.assign(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+      }
     }
     return Status::Ok();
   }
