@@ -2,7 +2,11 @@
 // column family, and bringing a Projector up to date with the log when the writer opens.
 #include <rocksdb/iterator.h>
 #include <rocksdb/snapshot.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "engine/src/codec.h"
 #include "engine/src/store.h"
 
 namespace crm {
@@ -112,6 +116,20 @@ ProjectionReader& StoreImpl::CommittedProjections() {
   return *committed_reader_;
 }
 
+Status StoreImpl::ResetProjections() {
+  Projector& projector = *options_.projector;
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(db_->projections(), "", format::kProjectionsEnd);
+  batch.Put(db_->meta(), format::kMetaProjectionName, std::string(projector.name()));
+  batch.Put(db_->meta(), format::kMetaProjectionVersion, std::to_string(projector.version()));
+  PutProjectionCheckpoint(&batch, 0);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  CRM_RETURN_IF_ERROR(FromRocks(db_->db()->Write(wo, &batch), "resetting the projections"));
+  projector.Reset();
+  return Status::Ok();
+}
+
 Status StoreImpl::SyncProjections() {
   Projector& projector = *options_.projector;
   rocksdb::DB* db = db_->db();
@@ -130,24 +148,21 @@ Status StoreImpl::SyncProjections() {
       log_->warn("projections were built by {} v{}; rebuilding them with {} v{}", **name,
                  version->value_or("?"), projector.name(), want_version);
     }
-    rocksdb::WriteBatch batch;
-    batch.DeleteRange(db_->projections(), "", format::kProjectionsEnd);
-    batch.Put(db_->meta(), format::kMetaProjectionName, std::string(projector.name()));
-    batch.Put(db_->meta(), format::kMetaProjectionVersion, want_version);
-    PutProjectionCheckpoint(&batch, 0);
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    CRM_RETURN_IF_ERROR(FromRocks(db->Write(wo, &batch), "resetting the projections"));
-    projector.Reset();
+    CRM_RETURN_IF_ERROR(ResetProjections());
   } else {
     from = format::GetU64BE((*checkpoint)->data()) + 1;
   }
+  return CatchUpProjections(from, options_.projection_progress);
+}
 
+Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
+  Projector& projector = *options_.projector;
   const uint64_t last = LastPosition();
   if (from > last) return Status::Ok();
   log_->info("folding events {}..{} into the projections", from, last);
   auto reader = ReadLogRange(from, last, TypeFilter());
   if (!reader.ok()) return reader.status();
+  const uint64_t total = last - from + 1;
   uint64_t folded_to = from - 1, pending = 0, skipped = 0;
   auto write = [&]() -> Status {
     rocksdb::WriteBatch batch;
@@ -155,13 +170,14 @@ Status StoreImpl::SyncProjections() {
     PutProjectionCheckpoint(&batch, folded_to);
     rocksdb::WriteOptions wo;
     wo.sync = folded_to == last;
-    Status s = FromRocks(db->Write(wo, &batch), "writing rebuilt projections");
+    Status s = FromRocks(db_->db()->Write(wo, &batch), "writing rebuilt projections");
     if (s.ok()) {
       projector.Committed();
     } else {
       projector.Abandoned();
     }
     pending = 0;
+    if (s.ok() && progress) progress(folded_to - from + 1, total);
     return s;
   };
   while (true) {
@@ -183,6 +199,126 @@ Status StoreImpl::SyncProjections() {
   CRM_RETURN_IF_ERROR(write());
   if (skipped) log_->error("{} unreadable events were left out of the projections", skipped);
   return Status::Ok();
+}
+
+Status StoreImpl::RebuildProjections(const Progress& progress) {
+  if (db_->follower()) return Status::NotSupported("a follower cannot rebuild the projections");
+  if (!options_.projector) return Status::NotSupported("no projector is configured");
+  // Become the leader, so that no group commits while the projections are rebuilt.
+  std::unique_lock<std::mutex> lock(mu_);
+  commit_cv_.wait(lock, [&] { return !leader_active_; });
+  leader_active_ = true;
+  lock.unlock();
+  Status s = write_error_.ok() ? ResetProjections() : write_error_;
+  if (s.ok()) s = CatchUpProjections(1, progress);
+  lock.lock();
+  leader_active_ = false;
+  if (!pending_.empty()) pending_.front()->cv.notify_one();
+  return s;
+}
+
+namespace {
+
+// A private RocksDB in a temporary directory holding projections folded aside.
+class AsideSet final : public EventStore::ProjectionSet {
+ public:
+  ~AsideSet() override {
+    reader_.reset();
+    if (db_) db_->Close().PermitUncheckedError();
+    db_.reset();
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  Status Open() {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("crm-aside-" + std::to_string(::getpid()) + "-" + codec::NewUuidString()))
+               .string();
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.write_buffer_size = 64 << 20;
+    o.compression = rocksdb::kNoCompression;
+    o.max_background_jobs = 2;
+    rocksdb::DB* raw = nullptr;
+    CRM_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(o, dir_, &raw), "creating a temporary store"));
+    db_.reset(raw);
+    reader_ = std::make_unique<RocksProjectionReader>(db_.get(), db_->DefaultColumnFamily(), false);
+    return Status::Ok();
+  }
+
+  ProjectionReader& reader() override { return *reader_; }
+  uint64_t checkpoint() const override { return checkpoint_; }
+
+  rocksdb::DB* db() { return db_.get(); }
+  void set_checkpoint(uint64_t c) { checkpoint_ = c; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<RocksProjectionReader> reader_;
+  uint64_t checkpoint_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAside(
+    std::shared_ptr<Projector> projector, uint64_t upto, const Progress& progress) {
+  if (!projector) return Status::InvalidArgument("no projector given");
+  const uint64_t last = LastPosition();
+  if (upto == 0) upto = last;
+  if (upto > last) {
+    return Status::InvalidArgument("position " + std::to_string(upto) +
+                                   " is beyond the end of the log (" + std::to_string(last) + ")");
+  }
+  auto set = std::make_unique<AsideSet>();
+  CRM_RETURN_IF_ERROR(set->Open());
+  auto reader = ReadLogRange(1, upto, TypeFilter());
+  if (!reader.ok()) return reader.status();
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // a temporary store: nothing to recover
+  uint64_t pending = 0, done = 0;
+  auto write = [&]() -> Status {
+    rocksdb::WriteBatch batch;
+    BatchProjectionWriter writer(&batch, set->db()->DefaultColumnFamily());
+    projector->Flush(writer);
+    Status s = FromRocks(set->db()->Write(wo, &batch), "writing projections aside");
+    if (s.ok()) {
+      projector->Committed();
+    } else {
+      projector->Abandoned();
+    }
+    pending = 0;
+    if (s.ok() && progress) progress(done, upto);
+    return s;
+  };
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    CRM_RETURN_IF_ERROR(projector->Apply(**next, set->reader()));
+    done = (*next)->position;
+    if (++pending == kCatchUpChunk) CRM_RETURN_IF_ERROR(write());
+  }
+  done = upto;
+  CRM_RETURN_IF_ERROR(write());
+  set->set_checkpoint(upto);
+  return std::unique_ptr<EventStore::ProjectionSet>(std::move(set));
+}
+
+Result<std::optional<RecordedEvent>> StoreImpl::ReadEvent(uint64_t position) {
+  char key[8];
+  format::PutU64BE(key, position);
+  std::string value;
+  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->events(), rocksdb::Slice(key, 8),
+                                     &value);
+  if (s.IsNotFound()) return std::optional<RecordedEvent>();
+  if (!s.ok()) return FromRocks(s, "reading position " + std::to_string(position));
+  auto env = codec::VerifyEnvelope(position, value);
+  if (!env.ok()) return env.status();
+  RecordedEvent e;
+  e.position = position;
+  e.bytes = std::move(value);
+  return std::optional<RecordedEvent>(std::move(e));
 }
 
 Result<EventStore::ProjectionSnapshot> StoreImpl::ReadProjections() {

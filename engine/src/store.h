@@ -49,6 +49,11 @@ class StoreImpl final : public EventStore {
   Result<VerifyReport> Verify() override;
   Result<StoreStats> Stats() override;
   Result<ProjectionSnapshot> ReadProjections() override;
+  Status RebuildProjections(const Progress& progress) override;
+  Result<std::unique_ptr<ProjectionSet>> BuildProjectionsAside(std::shared_ptr<Projector> projector,
+                                                               uint64_t upto,
+                                                               const Progress& progress) override;
+  Result<std::optional<RecordedEvent>> ReadEvent(uint64_t position) override;
   Durability durability() const override { return options_.durability; }
   const std::string& path() const override { return dir_; }
 
@@ -94,6 +99,10 @@ class StoreImpl final : public EventStore {
   Status LoadTail();
   // Writer with a projector, on open: rebuild (other projector or version) and/or catch up.
   Status SyncProjections();
+  // Drops the projections (one batch with the reset meta). Leader only.
+  Status ResetProjections();
+  // Folds events from..last into the projections in checkpointed batches. Leader only.
+  Status CatchUpProjections(uint64_t from, const Progress& progress);
   void PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t position);
   void FlushProjector(rocksdb::WriteBatch* batch);
   // Committed rows, for the projector (leader only).

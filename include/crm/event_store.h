@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ struct Options {
   // Folded inline by the writer (see crm/projection.h). A follower uses only its name and
   // version, to refuse reading projections built by a different one. nullptr: none.
   std::shared_ptr<Projector> projector;
+  // Called while the writer's open rebuilds or catches up the projections: (events done, total),
+  // every few thousand events and once at the end.
+  std::function<void(uint64_t, uint64_t)> projection_progress;
 };
 
 // What the appender expects the stream's current version to be.
@@ -276,6 +280,33 @@ class EventStore {
     uint64_t checkpoint = 0;
   };
   virtual Result<ProjectionSnapshot> ReadProjections() = 0;
+
+  // (events done, total), every few thousand events and once at the end.
+  using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
+  // Drops the projections and folds the whole log into them again, in batches, each with its
+  // checkpoint: interrupted (even by SIGKILL), the next writable open finishes the rebuild, and
+  // readers refuse the projections until it has (they are behind the log). Appends wait.
+  // REQUIRES: kReadWrite with a projector (else kNotSupported). Errors: kIOError, kCorruption.
+  virtual Status RebuildProjections(const Progress& progress = {}) = 0;
+
+  // Projections folded aside, in a private temporary store removed on destruction.
+  class ProjectionSet {
+   public:
+    virtual ~ProjectionSet() = default;
+    virtual ProjectionReader& reader() = 0;
+    virtual uint64_t checkpoint() const = 0;  // the last position folded
+  };
+  // Folds events 1..upto (0: the whole log) with `projector` (a fresh one: its caches must be
+  // empty) into a private temporary store; the live projections are not touched. For
+  // `replay --verify` and reads as of a past position. Works on followers.
+  // Errors: kInvalidArgument (upto beyond the log), kCorruption (an event fails verification),
+  // kIOError.
+  virtual Result<std::unique_ptr<ProjectionSet>> BuildProjectionsAside(
+      std::shared_ptr<Projector> projector, uint64_t upto, const Progress& progress = {}) = 0;
+
+  // One event by position; std::nullopt if there is none. Errors: kCorruption, kIOError.
+  virtual Result<std::optional<RecordedEvent>> ReadEvent(uint64_t position) = 0;
 
   virtual Durability durability() const = 0;
   virtual const std::string& path() const = 0;
