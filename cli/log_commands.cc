@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "crm/commands.h"
 #include "crm/event_json.h"
 #include "crm/projections.h"
@@ -129,12 +130,15 @@ int RunVerify(const Globals& g) {
     spdlog::error("{}", report.status().message());
     return ExitCodeFor(report.status());
   }
+  // The projections must reflect exactly the log: no lag, no other version.
+  auto projections = store->ReadProjections();
+  const bool projections_ok = projections.ok() && projections->checkpoint == store->LastPosition();
   LineOut out;
   JsonLine line(out);
   JsonWriter& w = line.w();
   w.StartObject();
   w.Key("ok");
-  w.Bool(report->ok());
+  w.Bool(report->ok() && projections_ok);
   w.Key("events");
   w.Uint64(report->events);
   w.Key("streams");
@@ -143,6 +147,18 @@ int RunVerify(const Globals& g) {
   w.Uint64(report->last_position);
   w.Key("bad_records");
   w.Uint64(report->bad_records);
+  w.Key("projections");
+  w.StartObject();
+  w.Key("ok");
+  w.Bool(projections_ok);
+  if (projections.ok()) {
+    w.Key("checkpoint");
+    w.Uint64(projections->checkpoint);
+  } else {
+    w.Key("problem");
+    w.String(projections.status().message().c_str());
+  }
+  w.EndObject();
   if (!report->ok()) {
     w.Key("first_bad_position");
     if (report->first_bad_position) {
@@ -157,6 +173,12 @@ int RunVerify(const Globals& g) {
   out.EndLine();
   if (!report->ok()) {
     spdlog::error("verification failed: {}", report->first_problem);
+    return kExitCorruption;
+  }
+  if (!projections_ok) {
+    spdlog::error("the projections do not reflect the log: {}",
+                  projections.ok() ? "checkpoint " + std::to_string(projections->checkpoint)
+                                   : projections.status().message());
     return kExitCorruption;
   }
   return kExitOk;
@@ -220,6 +242,14 @@ Options Globals::StoreOptions(OpenMode mode) const {
   o.mode = mode;
   o.durability = durability == "nosync" ? Durability::kNoSync : Durability::kSync;
   o.projector = MakeCrmProjector();
+  if (mode == OpenMode::kReadWrite) {
+    // A rebuild on open (new projector version, or a log written without projections).
+    auto bar = std::make_shared<ProgressBar>("rebuilding projections");
+    o.projection_progress = [bar](uint64_t done, uint64_t total) {
+      bar->Update(done, total);
+      if (done == total) bar->Finish();
+    };
+  }
   return o;
 }
 

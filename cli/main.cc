@@ -11,6 +11,7 @@
 #include "cli/exec_command.h"
 #include "cli/log_commands.h"
 #include "cli/read_commands.h"
+#include "cli/replay_command.h"
 
 namespace {
 
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   AddExecCommands(app, g, &commands);
   AddEntityCommands(app, g, &commands);
   AddReadCommands(app, g, &commands);
+  AddReplayCommand(app, g, &commands);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include "cli/doc_output.h"
 #include "cli/exit_codes.h"
 #include "crm/projections.h"
+#include "crm/replay.h"
 #include "crm/time_format.h"
 
 namespace crm::cli {
@@ -62,8 +63,39 @@ struct FormatArg {
   }
 };
 
+// --at POSITION | --as-of TIME | --as-of-business TIME (at most one).
+struct WhenArgs {
+  uint64_t at = 0;
+  std::string as_of, as_of_business;
+  void Add(CLI::App* cmd, std::string_view what) {
+    auto* a = cmd->add_option("--at", at, std::string(what) + " as it was right after this position")
+                  ->check(CLI::PositiveNumber);
+    auto* b = cmd->add_option("--as-of", as_of,
+                              std::string(what) + " as it was at this RFC 3339 system time "
+                              "(recorded_at: what the database knew then)");
+    auto* c = cmd->add_option("--as-of-business", as_of_business,
+                              std::string(what) + " counting only events that had occurred by "
+                              "this RFC 3339 business time (occurred_at)");
+    a->excludes(b)->excludes(c);
+    b->excludes(c);
+  }
+  bool set() const { return at != 0 || !as_of.empty() || !as_of_business.empty(); }
+  // On a bad time: logs, returns nullopt.
+  std::optional<PointInTime> Point() const {
+    if (at != 0) return PointInTime::AtPosition(at);
+    const std::string& text = as_of.empty() ? as_of_business : as_of;
+    auto t = ParseTimestamp(text);
+    if (!t) {
+      spdlog::error("'{}' is not an RFC 3339 time (e.g. 2017-03-01T16:00:00Z)", text);
+      return std::nullopt;
+    }
+    return as_of.empty() ? PointInTime::OccurredAt(*t) : PointInTime::RecordedAt(*t);
+  }
+};
+
 struct GetArgs {
   std::string kind, id;
+  WhenArgs when;
   FormatArg format;
 };
 
@@ -71,10 +103,13 @@ int RunGet(const Globals& g, const GetArgs& a) {
   int code = kExitOk;
   auto s = OpenSession(g, true, &code);
   if (!s) return code;
-  auto doc = s->reader->Get(a.kind, a.id);
+  std::optional<PointInTime> when;
+  if (a.when.set() && !(when = a.when.Point())) return kExitUsage;
+  auto doc = when ? GetAsOf(*s->store, *s->reader, a.kind, a.id, *when)
+                  : s->reader->Get(a.kind, a.id);
   if (!doc.ok()) return Fail(doc.status());
   if (!doc->has_value()) {
-    spdlog::error("{} {} does not exist", a.kind, a.id);
+    spdlog::error("{} {} {}", a.kind, a.id, when ? "did not exist then" : "does not exist");
     return kExitNotFound;
   }
   LineOut out;
@@ -114,6 +149,7 @@ struct HistoryArgs {
   std::string account_id;
   size_t limit = 50;
   uint64_t before = 0;
+  WhenArgs when;
   FormatArg format;
 };
 
@@ -121,7 +157,11 @@ int RunHistory(const Globals& g, const HistoryArgs& a) {
   int code = kExitOk;
   auto s = OpenSession(g, true, &code);
   if (!s) return code;
-  auto docs = s->reader->History(StreamName("account", a.account_id), a.limit, a.before);
+  std::optional<PointInTime> when;
+  if (a.when.set() && !(when = a.when.Point())) return kExitUsage;
+  const std::string stream = StreamName("account", a.account_id);
+  auto docs = when ? HistoryAsOf(*s->store, *s->reader, stream, a.limit, a.before, *when)
+                   : s->reader->History(stream, a.limit, a.before);
   if (!docs.ok()) return Fail(docs.status());
   LineOut out;
   PrintDocs(*docs, a.format.get(), out);
@@ -148,6 +188,7 @@ struct ReportArgs {
   std::string name;
   int days = 30;
   std::string now;
+  WhenArgs when;
   FormatArg format;
 };
 
@@ -165,7 +206,9 @@ int RunReport(const Globals& g, const ReportArgs& a) {
   int code = kExitOk;
   auto s = OpenSession(g, true, &code);
   if (!s) return code;
-  auto docs = s->reader->Report(a.name, o);
+  std::optional<PointInTime> when;
+  if (a.when.set() && !(when = a.when.Point())) return kExitUsage;
+  auto docs = when ? ReportAsOf(*s->store, a.name, o, *when) : s->reader->Report(a.name, o);
   if (!docs.ok()) return Fail(docs.status());
   LineOut out;
   PrintDocs(*docs, a.format.get(), out);
@@ -183,6 +226,7 @@ void AddReadCommands(CLI::App& app, const Globals& g, Commands* commands) {
     auto* cmd = app.add_subcommand("get", "Print the current state of one entity");
     cmd->add_option("kind", a->kind, kKinds)->required();
     cmd->add_option("id", a->id, "The entity's id")->required();
+    a->when.Add(cmd, "The state");
     a->format.Add(cmd);
     (*commands)[cmd] = [&g, a] { return RunGet(g, *a); };
   }
@@ -212,6 +256,7 @@ void AddReadCommands(CLI::App& app, const Globals& g, Commands* commands) {
     cmd->add_option("account_id", a->account_id, "The account's id")->required();
     cmd->add_option("--limit", a->limit, "At most N entries (default 50; 0: all)");
     cmd->add_option("--before", a->before, "Only entries before this position (paging)");
+    a->when.Add(cmd, "The history");
     a->format.Add(cmd);
     (*commands)[cmd] = [&g, a] { return RunHistory(g, *a); };
   }
@@ -232,7 +277,10 @@ void AddReadCommands(CLI::App& app, const Globals& g, Commands* commands) {
         ->check(CLI::IsMember({"pipeline", "conversion", "tickets", "revenue", "inactive"}));
     cmd->add_option("--days", a->days, "inactive: no history entry in the last N days (default 30)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--now", a->now, "inactive: evaluate as of this RFC 3339 time (default: now)");
+    cmd->add_option("--now", a->now,
+                    "inactive: evaluate as of this RFC 3339 time (default: now, or the --as-of "
+                    "time)");
+    a->when.Add(cmd, "The report");
     a->format.Add(cmd);
     (*commands)[cmd] = [&g, a] { return RunReport(g, *a); };
   }

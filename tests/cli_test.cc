@@ -125,6 +125,10 @@ class CliTest : public ::testing::Test {
     ASSERT_OK(store->Append(
         NoteRequest("account-A1", ExpectedVersion::NoStream(), {"first", "second", "third"})));
     ASSERT_OK(store->Append(NoteRequest("account-B2", ExpectedVersion::NoStream(), {"other"})));
+    store.reset();
+    // Appended without the projector: a writable open of the CLI folds them in.
+    ProcessResult r = Crm({"--db", db_, "init"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
   }
   // The positions printed by `crm events <args>`.
   std::vector<uint64_t> EventPositions(std::vector<std::string> args) {

@@ -262,7 +262,8 @@ class AsideSet final : public EventStore::ProjectionSet {
 }  // namespace
 
 Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAside(
-    std::shared_ptr<Projector> projector, uint64_t upto, const Progress& progress) {
+    std::shared_ptr<Projector> projector, uint64_t upto, const Progress& progress,
+    const std::function<bool(const EventView&)>& include) {
   if (!projector) return Status::InvalidArgument("no projector given");
   const uint64_t last = LastPosition();
   if (upto == 0) upto = last;
@@ -295,8 +296,9 @@ Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAs
     auto next = (*reader)->Next();
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
-    CRM_RETURN_IF_ERROR(projector->Apply(**next, set->reader()));
     done = (*next)->position;
+    if (include && !include(**next)) continue;
+    CRM_RETURN_IF_ERROR(projector->Apply(**next, set->reader()));
     if (++pending == kCatchUpChunk) CRM_RETURN_IF_ERROR(write());
   }
   done = upto;

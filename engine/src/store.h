@@ -52,7 +52,8 @@ class StoreImpl final : public EventStore {
   Status RebuildProjections(const Progress& progress) override;
   Result<std::unique_ptr<ProjectionSet>> BuildProjectionsAside(std::shared_ptr<Projector> projector,
                                                                uint64_t upto,
-                                                               const Progress& progress) override;
+                                                               const Progress& progress,
+                                                               const std::function<bool(const EventView&)>& include) override;
   Result<std::optional<RecordedEvent>> ReadEvent(uint64_t position) override;
   Durability durability() const override { return options_.durability; }
   const std::string& path() const override { return dir_; }

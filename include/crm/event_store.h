@@ -302,8 +302,10 @@ class EventStore {
   // `replay --verify` and reads as of a past position. Works on followers.
   // Errors: kInvalidArgument (upto beyond the log), kCorruption (an event fails verification),
   // kIOError.
+  // `include`, if set, picks the events to fold (e.g. by business time); the others are skipped.
   virtual Result<std::unique_ptr<ProjectionSet>> BuildProjectionsAside(
-      std::shared_ptr<Projector> projector, uint64_t upto, const Progress& progress = {}) = 0;
+      std::shared_ptr<Projector> projector, uint64_t upto, const Progress& progress = {},
+      const std::function<bool(const EventView&)>& include = {}) = 0;
 
   // One event by position; std::nullopt if there is none. Errors: kCorruption, kIOError.
   virtual Result<std::optional<RecordedEvent>> ReadEvent(uint64_t position) = 0;

@@ -67,6 +67,9 @@ class CrmReader {
  public:
   // A consistent snapshot of the projections. Errors: as EventStore::ReadProjections.
   static Result<std::unique_ptr<CrmReader>> Open(EventStore& store);
+  // Reads projections folded aside (EventStore::BuildProjectionsAside), e.g. as of a past
+  // position; takes ownership.
+  static std::unique_ptr<CrmReader> Open(std::unique_ptr<EventStore::ProjectionSet> set);
   ~CrmReader();
 
   // The position of the last event the snapshot reflects.
@@ -89,6 +92,9 @@ class CrmReader {
   // A report (ReportNames()); rows of one shape per report. Errors: kInvalidArgument (unknown
   // report), kCorruption, kIOError.
   Result<std::vector<Doc>> Report(std::string_view name, const ReportOptions& options);
+
+  // The raw rows of the snapshot (projections/README.md), for replay/ and tools.
+  ProjectionReader& rows();
 
  private:
   struct Impl;

@@ -89,6 +89,33 @@ Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view
   return std::optional<Record>(std::move(r).value());
 }
 
+Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::string_view value,
+                       HistoryMeta* meta) {
+  const auto* base = reinterpret_cast<const uint8_t*>(value.data());
+  flatbuffers::Verifier verifier(base, value.size());
+  if (!verifier.VerifyBuffer<fb::HistoryEntry>(nullptr)) {
+    return Status::Corruption("history entry at position " +
+                              std::to_string(keys::HistoryPosition(key)) + " of " +
+                              std::string(stream) +
+                              " fails verification (run `crm replay` to rebuild)");
+  }
+  const auto* h = flatbuffers::GetRoot<fb::HistoryEntry>(base);
+  if (meta) {
+    meta->position = h->position();
+    meta->added_position = h->added_position() ? h->added_position() : h->position();
+    meta->occurred_at_us = h->occurred_at_us();
+  }
+  Doc d;
+  AddNumber(&d, "position", static_cast<int64_t>(h->position()));
+  AddTime(&d, "occurred_at", h->occurred_at_us());
+  AddTime(&d, "recorded_at", h->recorded_at_us());
+  AddString(&d, "actor", h->actor() ? h->actor()->string_view() : "");
+  AddString(&d, "stream", h->stream() ? h->stream()->string_view() : "");
+  AddString(&d, "type", h->type() ? h->type()->string_view() : "");
+  AddString(&d, "summary", h->summary() ? h->summary()->string_view() : "");
+  return d;
+}
+
 Result<Kind> ParseKind(std::string_view kind) {
   if (auto k = KindNamed(kind)) return *k;
   std::string allowed;
@@ -113,7 +140,16 @@ Result<std::unique_ptr<CrmReader>> CrmReader::Open(EventStore& store) {
   return std::unique_ptr<CrmReader>(new CrmReader(std::move(impl)));
 }
 
+std::unique_ptr<CrmReader> CrmReader::Open(std::unique_ptr<EventStore::ProjectionSet> set) {
+  auto impl = std::make_unique<Impl>();
+  impl->snapshot.checkpoint = set->checkpoint();
+  impl->aside = std::move(set);
+  return std::unique_ptr<CrmReader>(new CrmReader(std::move(impl)));
+}
+
 uint64_t CrmReader::position() const { return impl_->snapshot.checkpoint; }
+
+ProjectionReader& CrmReader::rows() { return impl_->reader(); }
 
 Result<std::optional<Doc>> CrmReader::Get(std::string_view kind, std::string_view id) {
   auto k = proj::ParseKind(kind);
@@ -245,25 +281,12 @@ Result<std::vector<Doc>> CrmReader::History(std::string_view stream, size_t limi
   if (before == 1) return out;
   Status error;
   CRM_RETURN_IF_ERROR(reader.Scan(prefix, start, [&](std::string_view k, std::string_view v) {
-    const auto* base = reinterpret_cast<const uint8_t*>(v.data());
-    flatbuffers::Verifier verifier(base, v.size());
-    if (!verifier.VerifyBuffer<fb::HistoryEntry>(nullptr)) {
-      error = Status::Corruption("history entry at position " +
-                                 std::to_string(proj::keys::HistoryPosition(k)) + " of " +
-                                 std::string(stream) +
-                                 " fails verification (run `crm replay` to rebuild)");
+    auto d = proj::HistoryDoc(stream, k, v, nullptr);
+    if (!d.ok()) {
+      error = d.status();
       return false;
     }
-    const auto* h = flatbuffers::GetRoot<fb::HistoryEntry>(base);
-    Doc d;
-    proj::AddNumber(&d, "position", static_cast<int64_t>(h->position()));
-    proj::AddTime(&d, "occurred_at", h->occurred_at_us());
-    proj::AddTime(&d, "recorded_at", h->recorded_at_us());
-    proj::AddString(&d, "actor", h->actor() ? h->actor()->string_view() : "");
-    proj::AddString(&d, "stream", h->stream() ? h->stream()->string_view() : "");
-    proj::AddString(&d, "type", h->type() ? h->type()->string_view() : "");
-    proj::AddString(&d, "summary", h->summary() ? h->summary()->string_view() : "");
-    out.push_back(std::move(d));
+    out.push_back(std::move(d).value());
     return limit == 0 || out.size() < limit;
   }));
   if (!error.ok()) return error;

@@ -17,6 +17,14 @@ void AddTime(Doc* doc, std::string name, int64_t us);
 void AddValue(Doc* doc, const FieldSpec& spec, const Value& v);
 Doc RecordDoc(const Record& r);
 Result<Kind> ParseKind(std::string_view kind);
+// A history entry (key, value of the `h:` family) as an output row; `meta` (optional) receives
+// its positions and business time. Errors: kCorruption.
+struct HistoryMeta {
+  uint64_t position = 0, added_position = 0;
+  int64_t occurred_at_us = 0;
+};
+Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::string_view value,
+                       HistoryMeta* meta);
 // The state row of a stream; std::nullopt if absent. Errors: kCorruption, kIOError.
 Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view stream);
 
@@ -26,7 +34,8 @@ namespace crm {
 
 struct CrmReader::Impl {
   EventStore::ProjectionSnapshot snapshot;
-  ProjectionReader& reader() { return *snapshot.reader; }
+  std::unique_ptr<EventStore::ProjectionSet> aside;
+  ProjectionReader& reader() { return aside ? aside->reader() : *snapshot.reader; }
 };
 
 }  // namespace crm
