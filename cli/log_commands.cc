@@ -11,6 +11,7 @@
 #include "crm/commands.h"
 #include "crm/event_json.h"
 #include "crm/projections.h"
+#include "crm/replay.h"
 
 namespace crm::cli {
 namespace {
@@ -242,6 +243,7 @@ Options Globals::StoreOptions(OpenMode mode) const {
   o.mode = mode;
   o.durability = durability == "nosync" ? Durability::kNoSync : Durability::kSync;
   o.projector = MakeCrmProjector();
+  o.upcaster = MakeCrmUpcaster();
   if (mode == OpenMode::kReadWrite) {
     // A rebuild on open (new projector version, or a log written without projections).
     auto bar = std::make_shared<ProgressBar>("rebuilding projections");

@@ -1,6 +1,8 @@
 // Dispatch, permissions, the account-type rules and the account commands.
 #include "domain/src/decide.h"
 
+#include "domain/src/mentions.h"
+
 #include "domain/src/decide_internal.h"
 
 namespace crm::domain {
@@ -243,7 +245,10 @@ Outcome SimpleAccountEvent(const Command& cmd, const Context& ctx, StateView& vi
       fb::AccountNoteAddedT e;
       e.account_id = id;
       e.text = cmd.Str("text");
-      Emit(d, stream, Ev(std::move(e)));
+      e.mentions = ExtractMentions(e.text);
+      EventData ev = Ev(std::move(e));
+      ev.schema_version = kAccountNoteAddedVersion;
+      Emit(d, stream, std::move(ev));
       break;
     }
     case CommandType::kRecordAccountRevenue: {

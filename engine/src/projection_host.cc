@@ -319,7 +319,13 @@ Result<std::optional<RecordedEvent>> StoreImpl::ReadEvent(uint64_t position) {
   if (!env.ok()) return env.status();
   RecordedEvent e;
   e.position = position;
-  e.bytes = std::move(value);
+  std::string upcast;
+  if (options_.upcaster &&
+      options_.upcaster->Upcast(EventView{position, value, *env}, &upcast)) {
+    e.bytes = std::move(upcast);
+  } else {
+    e.bytes = std::move(value);
+  }
   return std::optional<RecordedEvent>(std::move(e));
 }
 

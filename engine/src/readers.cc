@@ -26,10 +26,21 @@ class SnapshotHolder {
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };
 
+// Hands out `view`, upcast to the newest payload version when an upcaster knows its version.
+// `buffer` keeps the re-encoded bytes alive until the reader's next call.
+EventView MaybeUpcast(const Upcaster* upcaster, EventView view, std::string* buffer) {
+  if (upcaster && upcaster->Upcast(view, buffer)) {
+    view.bytes = *buffer;
+    view.envelope = fb::GetEnvelope(buffer->data());
+  }
+  return view;
+}
+
 class LogReader final : public EventReader {
  public:
-  LogReader(Db& db, uint64_t from, uint64_t upto, TypeFilter filter)
-      : snapshot_(db), next_(from == 0 ? 1 : from), filter_(std::move(filter)) {
+  LogReader(Db& db, uint64_t from, uint64_t upto, TypeFilter filter, const Upcaster* upcaster)
+      : snapshot_(db), next_(from == 0 ? 1 : from), filter_(std::move(filter)),
+        upcaster_(upcaster) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_.get();
     ro.readahead_size = 2 << 20;  // scans are sequential
@@ -80,7 +91,8 @@ class LogReader final : public EventReader {
       auto env = codec::VerifyEnvelope(position, bytes);
       if (!env.ok()) return env.status();
       if (!filter_.Accepts((*env)->data_type())) continue;
-      return std::optional<EventView>(EventView{position, bytes, *env});
+      return std::optional<EventView>(
+          MaybeUpcast(upcaster_, EventView{position, bytes, *env}, &upcast_));
     }
   }
 
@@ -92,6 +104,8 @@ class LogReader final : public EventReader {
   bool started_ = false;
   bool advance_ = true;  // false: the iterator already stands on the next record
   Status sticky_;
+  const Upcaster* upcaster_;
+  std::string upcast_;
   char upper_[8];
   rocksdb::Slice upper_slice_;
 };
@@ -99,8 +113,8 @@ class LogReader final : public EventReader {
 class StreamReader final : public EventReader {
  public:
   StreamReader(Db& db, std::string_view stream, uint64_t from_version, Direction direction,
-               uint64_t max_count)
-      : db_(db), stream_(stream), version_(from_version), direction_(direction),
+               uint64_t max_count, const Upcaster* upcaster)
+      : db_(db), upcaster_(upcaster), stream_(stream), version_(from_version), direction_(direction),
         remaining_(max_count) {
     if (direction_ == Direction::kForward && version_ == 0) version_ = 1;
   }
@@ -227,6 +241,8 @@ class StreamReader final : public EventReader {
 
   Db& db_;
   std::optional<SnapshotHolder> snapshot_;  // declared before the iterators that use it
+  const Upcaster* upcaster_;
+  std::string upcast_;
   std::unique_ptr<rocksdb::Iterator> runs_;
   std::unique_ptr<rocksdb::Iterator> events_;
   std::string stream_;
@@ -286,7 +302,7 @@ class SubscriptionImpl final : public Subscription {
 
 Result<std::unique_ptr<EventReader>> StoreImpl::ReadLogRange(uint64_t from, uint64_t upto,
                                                              TypeFilter filter) {
-  return std::unique_ptr<EventReader>(new LogReader(*db_, from, upto, std::move(filter)));
+  return std::unique_ptr<EventReader>(new LogReader(*db_, from, upto, std::move(filter), options_.upcaster.get()));
 }
 
 Result<std::unique_ptr<EventReader>> StoreImpl::ReadLog(uint64_t from_position,
@@ -302,7 +318,8 @@ Result<std::unique_ptr<EventReader>> StoreImpl::ReadStream(std::string_view stre
     return Status::InvalidArgument("invalid stream name");
   }
   return std::unique_ptr<EventReader>(
-      new StreamReader(*db_, stream, from_version, direction, max_count));
+      new StreamReader(*db_, stream, from_version, direction, max_count,
+                       options_.upcaster.get()));
 }
 
 Result<std::unique_ptr<Subscription>> StoreImpl::Subscribe(uint64_t from_position,

@@ -13,6 +13,10 @@ namespace crm {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 
+// The current schema_version of each payload whose shape changed since it was first released.
+// Every other payload is at version 1. Older stored versions are upcast on read (Upcaster).
+inline constexpr uint16_t kAccountNoteAddedVersion = 2;  // v2: `mentions`
+
 // One event to append: its typed payload (FlatBuffers object API) and the version of that
 // payload's shape, for upcasting.
 struct EventData {
@@ -41,6 +45,18 @@ struct EventView {
   Sha256Digest prev_hash() const;
 
   struct RecordedEvent ToOwned() const;
+};
+
+// Rewrites stored events of an old payload version into the newest shape, so that every reader
+// (projections, replay, time travel, `crm events`) only ever sees the newest one. The stamp
+// (position, version, times, hashes) is kept: hashes are over the stored bytes, which are never
+// changed. Implementations are stateless and thread-safe.
+class Upcaster {
+ public:
+  virtual ~Upcaster() = default;
+  // If `event` is an old version this upcaster knows, writes the re-encoded envelope (newest
+  // payload version, same identifier) to *out and returns true; otherwise returns false.
+  virtual bool Upcast(const struct EventView& event, std::string* out) const = 0;
 };
 
 // An event that owns its bytes.

@@ -55,6 +55,9 @@ struct Options {
   // Called while the writer's open rebuilds or catches up the projections: (events done, total),
   // every few thousand events and once at the end.
   std::function<void(uint64_t, uint64_t)> projection_progress;
+  // Applied by every reader (log, stream, subscription, ReadEvent): old payload versions are
+  // handed out in the newest shape. nullptr: events are handed out as stored.
+  std::shared_ptr<const Upcaster> upcaster;
 };
 
 // What the appender expects the stream's current version to be.

@@ -24,7 +24,7 @@ namespace crm {
 inline constexpr std::string_view kProjectorName = "crm";
 // Bump on any change to what the projector stores (fields, keys, summaries): the next writable
 // open then rebuilds the projections from the log.
-inline constexpr uint32_t kProjectorVersion = 1;
+inline constexpr uint32_t kProjectorVersion = 2;  // 2: note summaries name their mentions
 
 // The projector (its LRU of decoded rows holds at most `cache_entries` rows).
 std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries = size_t{1} << 16);

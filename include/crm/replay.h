@@ -16,6 +16,12 @@
 
 namespace crm {
 
+// ---- schema evolution ----------------------------------------------------------------------
+
+// Upcasts every old payload version this build knows (today: AccountNoteAdded v1 -> v2, which
+// derives `mentions` from the text). Give it to Options::upcaster of every open.
+std::shared_ptr<const Upcaster> MakeCrmUpcaster();
+
 // ---- replay --verify ----------------------------------------------------------------------
 
 // The live projections compared with a rebuild folded aside from the same events.

@@ -553,10 +553,17 @@ std::string Summary(const EventView& e, const Record& r) {
     case P::AccountAssigned:
       what = "assigned to " + std::string(Sv(env->data_as_AccountAssigned()->owner()));
       break;
-    case P::AccountNoteAdded:
+    case P::AccountNoteAdded: {
+      const auto* p = env->data_as_AccountNoteAdded();
       what = "note added";
-      detail = Clip(Sv(env->data_as_AccountNoteAdded()->text()));
+      detail = Clip(Sv(p->text()));
+      if (p->mentions() && p->mentions()->size()) {
+        std::string m;
+        for (const auto* id : *p->mentions()) m.append(m.empty() ? "" : ", ").append(Sv(id));
+        detail.append("; mentions ").append(m);
+      }
       break;
+    }
     case P::AccountRevenueRecorded: {
       const auto* p = env->data_as_AccountRevenueRecorded();
       what = "revenue of " + FormatCents(p->amount()) + " recorded";
