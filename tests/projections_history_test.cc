@@ -340,6 +340,38 @@ TEST_F(ProjectionsHistoryTest, LastActivityAtCountsEntriesALateLinkBringsAlong) 
   EXPECT_THAT(ReportJson("inactive", o), IsEmpty());
 }
 
+// Summaries stay one short line: details are cut at 80 bytes, names at 60, never inside a UTF-8
+// character, with "…" where cut.
+TEST_F(ProjectionsHistoryTest, LongTextsAreClippedAtCharacterBoundaries) {
+  std::string name = "N";
+  for (int i = 0; i < 35; ++i) name += "ö";  // 71 bytes: clipped at 60 -> "N" + 29 x "ö"
+  Ok(Cmd("OpenAccount").S("account_id", "A1").S("name", name));
+  std::string text = "a";
+  for (int i = 0; i < 50; ++i) text += "é";  // 101 bytes: byte 80 is inside the 40th "é"
+  Ok(Cmd("AddAccountNote").S("account_id", "A1").S("text", text));
+  std::string clipped_name = "N", clipped_text = "a";
+  for (int i = 0; i < 29; ++i) clipped_name += "ö";
+  for (int i = 0; i < 39; ++i) clipped_text += "é";
+  EXPECT_THAT(Summaries("A1"),
+              ElementsAre("Account A1 '" + clipped_name + "…' note added by admin (" + clipped_text + "…)",
+                          "Account A1 '" + clipped_name + "…' opened by admin (type NotValidated)"));
+  EXPECT_EQ(Field("account", "A1", "name"), "\"" + name + "\"") << "the state keeps the whole name";
+}
+
+// A command repeated with the same command_id appends nothing, so the projections do not count
+// it twice.
+TEST_F(ProjectionsHistoryTest, RepeatedCommandIdsChangeNothing) {
+  Ok(Cmd("OpenAccount").S("account_id", "A1").S("name", "Acme").S("command_id", "c-1"));
+  const std::string revenue =
+      Cmd("RecordAccountRevenue").S("account_id", "A1").I("amount", 10).S("command_id", "c-2");
+  Ok(revenue);
+  Ok(revenue);
+  Ok(revenue);
+  EXPECT_EQ(Field("account", "A1", "total_revenue"), "10");
+  EXPECT_EQ(History("A1").size(), 2u);
+  EXPECT_EQ(Field("account", "A1", "version"), "2");
+}
+
 TEST_F(ProjectionsHistoryTest, MissingAccountAndStreamsWithoutHistory) {
   AddTeam();
   BuildAcme();
