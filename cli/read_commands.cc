@@ -34,7 +34,10 @@ struct Session {
 std::optional<Session> OpenSession(const Globals& g, bool with_reader, int* exit_code) {
   auto store = EventStore::Open(g.db, g.StoreOptions(OpenMode::kFollower));
   if (!store.ok()) {
-    *exit_code = Fail(store.status());
+    // A missing or unreadable database is 4, not "not found" (3, for entities).
+    spdlog::error("{}", store.status().message());
+    *exit_code = store.status().code() == Code::kNotFound ? kExitUnavailable
+                                                          : ReadExitCode(store.status());
     return std::nullopt;
   }
   Session s;

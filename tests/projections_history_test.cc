@@ -243,6 +243,10 @@ TEST_F(ProjectionsHistoryTest, ContactMovedToAnotherAccountBringsItsPastAlong) {
                           "8 ContactCreated contact-C1", "7 AccountOpened account-A2"));
   EXPECT_EQ(Field("account", "A1", "contacts"), "0");
   EXPECT_EQ(Field("account", "A2", "contacts"), "1");
+  // After the move the contact's (and its activities') new events belong to A2 only.
+  Ok(Cmd("CompleteActivity").S("activity_id", "M1"));
+  EXPECT_EQ(Entries("account-A1").front(), "10 ContactLinked contact-C1");
+  EXPECT_EQ(Entries("account-A2").front(), "11 ActivityCompleted activity-M1");
 }
 
 TEST_F(ProjectionsHistoryTest, LeadWithActivitiesConvertedIntoAnExistingAccount) {

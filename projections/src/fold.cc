@@ -207,7 +207,14 @@ bool FoldOwn(const EventView& e, Record* r) {
       break;
     }
     case P::ContactLinked: {
+      // The contact now belongs to the new account only: its later events go to that history.
+      // The old account keeps the entries of the time the contact was its own.
       const auto* p = env->data_as_ContactLinked();
+      const std::string_view previous = r->str(contact::kAccountId);
+      if (!previous.empty()) {
+        const std::string old = AccountStream(previous);
+        std::erase(r->parents, old);
+      }
       r->SetText(contact::kAccountId, Sv(p->account_id()));
       r->AddParent(AccountStream(Sv(p->account_id())));
       break;
@@ -441,6 +448,7 @@ Effects CrossEffects(const EventView& e, const Record& before, const Record& aft
       if (to != from) {
         add(to, account::kContacts, 1);
         add(from, account::kContacts, -1);
+        if (!from.empty()) fx.extra_holders.push_back(AccountStream(from));
       }
       fx.backfill.emplace(std::string(e.stream()), AccountStream(to));
       break;

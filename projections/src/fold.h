@@ -28,6 +28,9 @@ struct Effects {
   // Copy the history of `first` (a contact or lead) into that of `second` (an account): a link
   // made later brings along everything that happened to the linked entity before.
   std::optional<std::pair<std::string, std::string>> backfill;
+  // Histories the event also belongs to beyond its stream's holders: the account a contact
+  // leaves (its contact count changed).
+  std::vector<std::string> extra_holders;
 };
 // `before` / `after`: the own row around FoldOwn.
 Effects CrossEffects(const EventView& e, const Record& before, const Record& after);

@@ -7,6 +7,7 @@
 // Flush. Index entries are diffed once per group: the keys a row had when the group first
 // touched it against the keys it has at Flush.
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -75,6 +76,9 @@ class CrmProjector final : public Projector {
     // History: every holder (the stream itself if it keeps one, and its parents' holders).
     std::vector<std::string> holders;
     CRM_RETURN_IF_ERROR(Holders(stream, *kind, row.parents, 0, &holders));
+    for (const auto& h : fx.extra_holders) {
+      if (std::find(holders.begin(), holders.end(), h) == holders.end()) holders.push_back(h);
+    }
     if (!holders.empty()) {
       const std::string entry = EncodeHistoryEntry(e, proj::Summary(e, row), e.position);
       for (const auto& h : holders) {
@@ -215,6 +219,7 @@ class CrmProjector final : public Projector {
          it != history_.end() && it->first.starts_with(prefix); ++it) {
       entries.emplace_back(proj::keys::HistoryPosition(it->first), it->second);
     }
+    int64_t newest = INT64_MIN;
     for (auto& [position, value] : entries) {
       const std::string key = proj::keys::History(to, position);
       if (history_.count(key)) continue;  // already in `to`'s history (written this group)
@@ -223,6 +228,8 @@ class CrmProjector final : public Projector {
       if (committed->has_value()) continue;  // joined `to`'s history at an earlier link
       std::string& slot = history_[key];
       slot = std::move(value);
+      newest = std::max(newest,
+                        flatbuffers::GetRoot<fb::HistoryEntry>(slot.data())->occurred_at_us());
       // Re-stamp when it joined `to`'s history (the field is in the table, so it can be mutated
       // in place only if present; rebuild it otherwise).
       auto* h = flatbuffers::GetMutableRoot<fb::HistoryEntry>(slot.data());
@@ -235,6 +242,16 @@ class CrmProjector final : public Projector {
                                           h->recorded_at_us(), s(h->actor()), s(h->stream()),
                                           s(h->type()), s(h->summary()), link_position));
         slot.assign(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+      }
+    }
+    // The entries brought along are the account's history now: its last activity counts them.
+    if (newest != INT64_MIN && proj::KindOfStream(to) == Kind::kAccount) {
+      auto account = Load(to, Kind::kAccount);
+      if (!account.ok()) return account.status();
+      Record& a = **account;
+      if (a.exists() && (!a.at(proj::account::kLastActivityAt).set ||
+                         a.num(proj::account::kLastActivityAt) < newest)) {
+        a.SetNumber(proj::account::kLastActivityAt, newest);
       }
     }
     return Status::Ok();

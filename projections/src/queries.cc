@@ -301,6 +301,13 @@ Result<std::vector<Doc>> Audit(EventStore& store, std::string_view stream,
     return Status::InvalidArgument("'" + std::string(stream) +
                                    "' is not the stream of an entity (kind-id, e.g. account-A1)");
   }
+  if (kind && !field.empty() && proj::FieldIndex(*kind, field) >= 0 &&
+      proj::Spec(*kind).fields[proj::FieldIndex(*kind, field)].derived) {
+    return Status::InvalidArgument(
+        "'" + std::string(field) + "' is derived from other streams' events (counters, last "
+        "activity), not a change of the " + std::string(proj::Spec(*kind).name) +
+        ": it has no audit trail; see `crm history`");
+  }
   if (kind && !field.empty() && proj::FieldIndex(*kind, field) < 0) {
     std::string allowed;
     for (const auto& f : proj::Spec(*kind).fields) {
