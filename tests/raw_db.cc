@@ -130,3 +130,91 @@ bool DeleteFirstKey(const std::string& dir, const std::string& cf) {
 }
 
 }  // namespace crm::test
+
+namespace crm::test {
+
+std::optional<std::string> GetRawKey(const std::string& dir, const std::string& cf,
+                                     const std::string& key) {
+  RawDb raw;
+  if (!raw.Open(dir)) return std::nullopt;
+  rocksdb::ColumnFamilyHandle* handle = raw.cf(cf);
+  if (handle == nullptr) {
+    ADD_FAILURE() << "no column family " << cf;
+    return std::nullopt;
+  }
+  std::string value;
+  rocksdb::Status s = raw.db()->Get(rocksdb::ReadOptions(), handle, key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) {
+    ADD_FAILURE() << "raw get: " << s.ToString();
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool PutRawKey(const std::string& dir, const std::string& cf, const std::string& key,
+               const std::string& value) {
+  RawDb raw;
+  if (!raw.Open(dir)) return false;
+  rocksdb::ColumnFamilyHandle* handle = raw.cf(cf);
+  if (handle == nullptr) {
+    ADD_FAILURE() << "no column family " << cf;
+    return false;
+  }
+  rocksdb::Status s = raw.db()->Put(SyncWrite(), handle, key, value);
+  if (!s.ok()) ADD_FAILURE() << "raw put: " << s.ToString();
+  return s.ok();
+}
+
+bool DeleteRawKey(const std::string& dir, const std::string& cf, const std::string& key) {
+  RawDb raw;
+  if (!raw.Open(dir)) return false;
+  rocksdb::ColumnFamilyHandle* handle = raw.cf(cf);
+  if (handle == nullptr) {
+    ADD_FAILURE() << "no column family " << cf;
+    return false;
+  }
+  rocksdb::Status s = raw.db()->Delete(SyncWrite(), handle, key);
+  if (!s.ok()) ADD_FAILURE() << "raw delete: " << s.ToString();
+  return s.ok();
+}
+
+std::map<std::string, std::string> ReadRawColumnFamily(const std::string& dir,
+                                                       const std::string& cf) {
+  std::map<std::string, std::string> rows;
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
+  if (!s.ok()) {
+    ADD_FAILURE() << "ListColumnFamilies: " << s.ToString();
+    return rows;
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, cfs, &handles, &db);
+  if (!s.ok()) {
+    ADD_FAILURE() << "raw read-only open: " << s.ToString();
+    return rows;
+  }
+  std::unique_ptr<rocksdb::DB> owned(db);
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == cf) handle = handles[i];
+  }
+  if (handle == nullptr) {
+    ADD_FAILURE() << "no column family " << cf;
+  } else {
+    std::unique_ptr<rocksdb::Iterator> it(owned->NewIterator(rocksdb::ReadOptions(), handle));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      rows.emplace(it->key().ToString(), it->value().ToString());
+    }
+    if (!it->status().ok()) ADD_FAILURE() << "raw scan: " << it->status().ToString();
+  }
+  for (auto* h : handles) owned->DestroyColumnFamilyHandle(h);
+  s = owned->Close();
+  if (!s.ok()) ADD_FAILURE() << "raw close: " << s.ToString();
+  return rows;
+}
+
+}  // namespace crm::test

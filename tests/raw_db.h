@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -17,5 +18,17 @@ bool PutRawEvent(const std::string& dir, uint64_t position, const std::string& v
 bool DeleteRawEvent(const std::string& dir, uint64_t position);
 // Deletes the first key of column family `cf` (format-agnostic damage to an index).
 bool DeleteFirstKey(const std::string& dir, const std::string& cf);
+
+// Any key of any column family (e.g. "projections", "meta"), for planting or inspecting rows
+// behind the engine's back. Get: nullopt when absent. Fail the test on RocksDB errors.
+std::optional<std::string> GetRawKey(const std::string& dir, const std::string& cf,
+                                     const std::string& key);
+bool PutRawKey(const std::string& dir, const std::string& cf, const std::string& key,
+               const std::string& value);
+bool DeleteRawKey(const std::string& dir, const std::string& cf, const std::string& key);
+// Every (key, value) of column family `cf`, read through a read-only instance: it changes no
+// file, so it works on a database as a crash left it (and beside a running writer).
+std::map<std::string, std::string> ReadRawColumnFamily(const std::string& dir,
+                                                       const std::string& cf);
 
 }  // namespace crm::test
