@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <iostream>
 
 #include "raw_db.h"
@@ -145,6 +147,76 @@ TEST_F(ReplayEquivalenceTest, TwoReplaysAreByteIdenticalAndEqualLive) {
   ASSERT_OK_AND_ASSIGN(auto after, reader->Get("account", "AFTER"));
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(J(*after, "name"), "\"After\"");
+}
+
+// A rebuild takes the writer's leadership: appends from another thread wait for it and are then
+// folded on top; the result equals a fold of the whole log.
+TEST_F(ReplayEquivalenceTest, AppendsDuringARebuildWaitAndAreFolded) {
+  WorkloadGenerator gen(31337);
+  RunWorkload(*exec_, gen, 10'000);
+  const uint64_t before = store_->LastPosition();
+  std::atomic<bool> started{false}, finished{false};
+  WorkloadStats writer_stats;
+  std::thread writer([&] {
+    CommandExecutor exec(store_.get());
+    WorkloadGenerator other(4711, "w");
+    for (int round = 0; round < 200; ++round) {
+      std::vector<std::string> lines;
+      for (int i = 0; i < 64; ++i) lines.push_back(other.Next());
+      std::vector<std::string_view> views(lines.begin(), lines.end());
+      for (const ExecResult& r : exec.ExecuteBatch(views)) {
+        ++writer_stats.commands;
+        writer_stats.ok += r.ok;
+        EXPECT_EQ(r.line.find("STORAGE_ERROR"), std::string::npos) << r.line;
+      }
+      started = true;
+    }
+    finished = true;
+  });
+  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const bool overlapped = !finished;
+  Status rebuilt = store_->RebuildProjections();
+  writer.join();
+  ASSERT_OK(rebuilt);
+  EXPECT_TRUE(overlapped) << "the writer finished before the rebuild started: lengthen it";
+  EXPECT_GT(writer_stats.ok, writer_stats.commands / 2);
+  const uint64_t last = store_->LastPosition();
+  EXPECT_GT(last, before + 5'000);
+  ASSERT_OK_AND_ASSIGN(auto snapshot, store_->ReadProjections());
+  EXPECT_EQ(snapshot.checkpoint, last);
+  snapshot.reader.reset();
+  ASSERT_OK_AND_ASSIGN(ProjectionComparison cmp, CompareProjections(*store_));
+  EXPECT_EQ(cmp.position, last);
+  EXPECT_TRUE(cmp.equal()) << cmp.first_family << " " << cmp.first_key << ": " << cmp.first_problem;
+}
+
+// Folding aside: beyond the log is an error; 0 is the whole log; up to a past position, the rows
+// the live projections had when the log ended there.
+TEST_F(ReplayEquivalenceTest, BuildProjectionsAsideBounds) {
+  WorkloadGenerator gen(5);
+  RunWorkload(*exec_, gen, 2'000);
+  const uint64_t last = store_->LastPosition();
+  auto beyond = store_->BuildProjectionsAside(MakeCrmProjector(), last + 1);
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.status().code(), Code::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(auto whole, store_->BuildProjectionsAside(MakeCrmProjector(), 0));
+  EXPECT_EQ(whole->checkpoint(), last);
+  ASSERT_OK_AND_ASSIGN(auto live, AllProjectionRows(*store_));
+  EXPECT_TRUE(RowsOf(whole->reader()) == live);
+  // A prefix: exactly the rows the live projections had when the log ended there.
+  TempDir other;
+  std::unique_ptr<EventStore> small;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(other.Sub("db"), ReplayOptions(), &small));
+  ASSERT_OK(EnsureAdminUser(*small));
+  CommandExecutor exec(small.get());
+  WorkloadGenerator same(5);
+  RunWorkload(exec, same, 1'000);
+  const uint64_t half = small->LastPosition();
+  ASSERT_OK_AND_ASSIGN(auto half_live, AllProjectionRows(*small));
+  RunWorkload(exec, same, 1'000);
+  ASSERT_OK_AND_ASSIGN(auto prefix, small->BuildProjectionsAside(MakeCrmProjector(), half));
+  EXPECT_EQ(prefix->checkpoint(), half);
+  EXPECT_TRUE(RowsOf(prefix->reader()) == half_live);
 }
 
 // 8. A database whose meta names another projector version is rebuilt on the writer's open;

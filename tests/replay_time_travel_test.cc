@@ -529,6 +529,29 @@ TEST_F(BackdatedTest, ReportAsOfEqualsNumbersComputedByHand) {
   }
   EXPECT_TRUE(retail_won);
 
+  // `inactive` is evaluated at the as-of time: B1's last activity as of business 2016-12-31 is
+  // the opportunity of 2016-06-01 09:00, 212 whole days before.
+  ReportOptions thirty;
+  thirty.days = 30;
+  {
+    ASSERT_OK_AND_ASSIGN(auto rows, ReportAsOf(*store_, "inactive", thirty,
+                                               PointInTime::OccurredAt(Us("2016-12-31T00:00:00Z"))));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].ToJson(),
+              R"({"account_id":"B1","name":"Backdated Inc","owner":null,"type":"Prospect",)"
+              R"("status":"Active","last_activity_at":"2016-06-01T09:00:00.000000Z",)"
+              R"("days_inactive":212})");
+    ASSERT_OK_AND_ASSIGN(auto recent, ReportAsOf(*store_, "inactive", thirty,
+                                                 PointInTime::OccurredAt(Us("2016-06-15T00:00:00Z"))));
+    EXPECT_THAT(recent, IsEmpty()) << "13 days are not 30";
+  }
+  auto unknown = ReportAsOf(*store_, "forecast", {}, PointInTime::AtPosition(1));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), Code::kInvalidArgument);
+  auto beyond = ReportAsOf(*store_, "pipeline", {}, PointInTime::AtPosition(store_->LastPosition() + 1));
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.status().code(), Code::kInvalidArgument);
+
   // The CLI: `report pipeline --at P`.
   ProcessResult r = Crm(Db(), {"report", "pipeline", "--at", std::to_string(last_[1])});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
