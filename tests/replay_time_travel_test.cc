@@ -561,5 +561,32 @@ TEST_F(BackdatedTest, ReportAsOfEqualsNumbersComputedByHand) {
   EXPECT_EQ(Lines(r.out), pipeline({"1,1000,100", zero, zero, "1,500,325", zero, zero, zero}));
 }
 
+// Business time before an entity's creating event: the entity did not exist then, even when
+// later events of its stream are backdated further (an account opened today, old notes imported
+// onto it; a ticket opened today, an old comment imported). GetAsOf must say std::nullopt and a
+// report must not list it -- not a half entity folded from its later events alone.
+TEST_F(TimeTravelTest, BusinessTimeBeforeTheCreatingEventIsNoHalfEntity) {
+  Run(Cmd("OpenAccount").S("account_id", "A").S("name", "Acme"));  // occurred now
+  Run(Cmd("AddAccountNote").S("account_id", "A").S("text", "From the old CRM")
+          .S("occurred_at", "2019-01-01T00:00:00Z"));
+  Run(Cmd("OpenTicket").S("ticket_id", "T").S("account_id", "A").S("subject", "Broken")
+          .S("priority", "Low"));
+  Run(Cmd("CommentOnTicket").S("ticket_id", "T").S("text", "Old comment")
+          .S("occurred_at", "2019-01-01T00:00:00Z"));
+  const PointInTime business_2020 = PointInTime::OccurredAt(Us("2020-01-01T00:00:00Z"));
+  EXPECT_EQ(AsOf("account", "A", business_2020), "<missing>");
+  EXPECT_EQ(AsOf("ticket", "T", business_2020), "<missing>");
+  ProcessResult get =
+      Crm(Db(), {"get", "account", "A", "--as-of-business", "2020-01-01T00:00:00Z"});
+  EXPECT_EQ(get.exit_code, 3) << Describe(get);
+  auto inactive = ReportAsOf(*store_, "inactive", {}, business_2020);
+  ASSERT_TRUE(inactive.ok()) << inactive.status().ToString();
+  for (const Doc& row : *inactive) ADD_FAILURE() << "listed as of 2020: " << row.ToJson();
+  // Now both exist, with the imported entries.
+  const PointInTime now = PointInTime::OccurredAt(Us("2100-01-01T00:00:00Z"));
+  EXPECT_EQ(AsOf("account", "A", now), GetJson("account", "A"));
+  EXPECT_EQ(AsOf("ticket", "T", now), GetJson("ticket", "T"));
+}
+
 }  // namespace
 }  // namespace crm::test
