@@ -333,6 +333,16 @@ TEST_F(ReplayUpcastTest, SubscriptionsUpcast) {
   EXPECT_EQ(next->position, 6u);
   EXPECT_EQ(next->envelope->schema_version(), kAccountNoteAddedVersion);
   EXPECT_THAT(Mentions(*next), ElementsAre("dustin"));
+  sub.reset();
+  store.reset();
+  // The new event chains onto the stored v1 bytes' hash.
+  ProcessResult verify = Crm(db_, {"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << Describe(verify);
+  auto stored = GetRawEvent(db_, 6);
+  ASSERT_TRUE(stored.has_value());
+  RecordedEvent sixth{6, *stored}, fifth{5, fixture_[5]};
+  EXPECT_EQ(Hex(sixth.view().prev_hash()), Hex(fifth.view().hash()));
+  EXPECT_EQ(sixth.view().envelope->schema_version(), kAccountNoteAddedVersion);
 }
 
 }  // namespace

@@ -101,6 +101,17 @@ TEST_F(ReplayVerifyTest, NamesTheFamilyAndKeyOfARowAlteredBehindTheEnginesBack) 
     if (Tx(h, "type") == "AccountNoteAdded") note = std::stoull(Tx(h, "position"));
   }
   ASSERT_GT(note, 0u);
+  // Beside the running writer: --verify runs as a follower; a rebuild needs the writer's lock.
+  {
+    Verify v = RunVerify();
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+    EXPECT_EQ(Str(v.json, "position"), std::to_string(last));
+    ProcessResult busy = Crm(db_, {"replay"});
+    EXPECT_EQ(busy.exit_code, 4) << Describe(busy);
+    ProcessResult usage = Crm(db_, {"replay", "--projection", "state"});
+    EXPECT_EQ(usage.exit_code, 2) << Describe(usage);
+    EXPECT_THAT(usage.err, HasSubstr("--verify"));
+  }
   Close();
 
   // A clean database.
