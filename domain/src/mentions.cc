@@ -15,7 +15,7 @@ bool IdChar(char c) {
 std::vector<std::string> ExtractMentions(std::string_view text) {
   std::vector<std::string> out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '@' || (i > 0 && (IdChar(text[i - 1]) || text[i - 1] == '@'))) continue;
+    if (text[i] != '@' || (i > 0 && IdChar(text[i - 1]))) continue;
     size_t j = i + 1;
     while (j < text.size() && IdChar(text[j])) ++j;
     std::string_view id = text.substr(i + 1, j - i - 1);

@@ -194,7 +194,8 @@ class StreamReader final : public EventReader {
                                 " is not version " + std::to_string(version) + " of '" +
                                 stream_ + "' as the stream index says");
     }
-    return std::optional<EventView>(EventView{position, bytes, *env});
+    return std::optional<EventView>(
+        MaybeUpcast(upcaster_, EventView{position, bytes, *env}, &upcast_));
   }
 
  private:

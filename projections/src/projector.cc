@@ -61,6 +61,9 @@ class CrmProjector final : public Projector {
         e.version() == 1 ? Result<Record*>(Create(stream, *kind)) : Load(stream, *kind);
     if (!own.ok()) return own.status();
     Record& row = **own;
+    // Only a stream's first event creates its row. A later one without a row happens only in
+    // folds that select events (business time): the entity did not exist yet, so it is skipped.
+    if (!row.exists() && e.version() != 1) return Status::Ok();
     const Record before = row;
     if (!proj::FoldOwn(e, &row)) {
       row = before;

@@ -122,6 +122,7 @@ Result<std::optional<Record>> FoldOwnStream(EventStore& store, Kind kind, std::s
     const EventView& e = **next;
     if (e.position > upto) break;
     if (!Includes(e, at, upto)) continue;
+    if (!row.exists() && e.version() != 1) continue;  // not created by then (business time)
     proj::FoldOwn(e, &row);
   }
   if (!row.exists()) return std::optional<Record>();
