@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
 namespace crm::bench {
@@ -119,6 +120,22 @@ rocksdb::ColumnFamilyOptions RawCfOptions() {
   return o;
 }
 
+rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes) {
+  rocksdb::ColumnFamilyOptions o;
+  o.level_compaction_dynamic_level_bytes = true;
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(block_cache_bytes);  // as the engine's (db.cc)
+  t.block_size = 8 * 1024;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
 rocksdb::ReadOptions RawScanReadOptions() {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;  // as the engine's log reader (engine/src/readers.cc)
@@ -126,8 +143,15 @@ rocksdb::ReadOptions RawScanReadOptions() {
 }
 
 std::unique_ptr<RawDb> RawDb::Open(const std::string& path) {
+  return Open(path, "events", &RawCfOptions);
+}
+
+std::unique_ptr<RawDb> RawDb::Open(const std::string& path, const std::string& cf_name,
+                                   std::function<rocksdb::ColumnFamilyOptions()> cf_options) {
   std::unique_ptr<RawDb> raw(new RawDb());
   raw->path_ = path;
+  raw->cf_name_ = cf_name;
+  raw->cf_options_ = std::move(cf_options);
   raw->OpenOrDie();
   return raw;
 }
@@ -135,7 +159,7 @@ std::unique_ptr<RawDb> RawDb::Open(const std::string& path) {
 void RawDb::OpenOrDie() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"events", RawCfOptions()},
+      {cf_name_, cf_options_()},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -146,7 +170,7 @@ void RawDb::OpenOrDie() {
     std::abort();
   }
   db_.reset(db);
-  // Only `events` is used; the default CF's handle is released at once.
+  // Only `events` (or the named family) is used; the default CF's handle is released at once.
   db_->DestroyColumnFamilyHandle(handles[0]).PermitUncheckedError();
   events_ = handles[1];
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,6 +67,10 @@ class RawDb {
   // Creates (or opens) the database at `path`. Aborts the benchmark program on failure: a raw
   // ceiling that cannot be measured makes every ratio meaningless.
   static std::unique_ptr<RawDb> Open(const std::string& path);
+  // The same with another column family in place of `events` (events() then returns it), its
+  // options made by `cf_options` at every open (so a reopen starts with an empty block cache).
+  static std::unique_ptr<RawDb> Open(const std::string& path, const std::string& cf_name,
+                                     std::function<rocksdb::ColumnFamilyOptions()> cf_options);
   ~RawDb();
   RawDb(const RawDb&) = delete;
   RawDb& operator=(const RawDb&) = delete;
@@ -83,6 +88,8 @@ class RawDb {
   void Close();
 
   std::string path_;
+  std::string cf_name_ = "events";
+  std::function<rocksdb::ColumnFamilyOptions()> cf_options_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;  // owned; destroyed before db_
 };
@@ -92,5 +99,9 @@ class RawDb {
 rocksdb::DBOptions RawDbOptions();
 rocksdb::ColumnFamilyOptions RawCfOptions();
 rocksdb::ReadOptions RawScanReadOptions();
+// The engine's `projections` column family options (8 KiB blocks, 10-bit whole-key bloom filter),
+// for raw point-read ceilings of projection rows (projection_bench). `block_cache_bytes`: as
+// crm::Options::block_cache_bytes (default 64 MiB).
+rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes = size_t{64} << 20);
 
 }  // namespace crm::bench

@@ -11,7 +11,7 @@
 
 namespace crm::bench {
 
-// The first `n` commands of the mix (n >= 2).
+// The first max(n, 2) commands of the mix.
 std::vector<std::string> MakeCommandMix(int64_t n);
 
 }  // namespace crm::bench

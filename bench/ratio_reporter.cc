@@ -70,17 +70,24 @@ std::string RateCollector::Error(const std::string& key) const {
   return it == entries_.end() ? std::string() : it->second.error;
 }
 
+SummaryText EventStoreSummaryText() {
+  return {"crm event store vs raw RocksDB: ratios of MEDIAN events/s",
+          {"durability: sync = fsync per write group (WriteOptions::sync=true; the engine fsyncs "
+           "once per group commit),",
+           "            nosync = written to the WAL without fsync (survives a process crash, not a "
+           "power loss).",
+           "payload: 256 bytes per event (AccountNoteAdded.text / raw value), fresh DB per run."},
+          "events/s"};
+}
+
 int PrintSummary(std::ostream& out, const std::string& command_line, const RateCollector& rates,
-                 const std::vector<RatioLine>& lines) {
+                 const std::vector<RatioLine>& lines, const SummaryText& text) {
   int missed = 0;
   char buf[512];
-  out << "\n=== crm event store vs raw RocksDB: ratios of MEDIAN events/s ===\n"
-      << "command: " << command_line << "\n"
-      << "durability: sync = fsync per write group (WriteOptions::sync=true; the engine fsyncs "
-         "once per group commit),\n"
-      << "            nosync = written to the WAL without fsync (survives a process crash, not a "
-         "power loss).\n"
-      << "payload: 256 bytes per event (AccountNoteAdded.text / raw value), fresh DB per run.\n\n";
+  out << "\n=== " << text.title << " ===\n"
+      << "command: " << command_line << "\n";
+  for (const auto& note : text.notes) out << note << "\n";
+  out << "\n";
   std::snprintf(buf, sizeof buf, "%-52s %11s %11s %8s %8s  %s\n", "comparison", "measured",
                 "baseline", "ratio", "target", "result");
   out << buf;
@@ -91,6 +98,8 @@ int PrintSummary(std::ostream& out, const std::string& command_line, const RateC
       char b[32];
       if (line.as_factor) {
         std::snprintf(b, sizeof b, "%.1fx", r);
+      } else if (r < 0.01) {  // "0%" would hide how far below 1% it is
+        std::snprintf(b, sizeof b, "%.2f%%", r * 100);
       } else {
         std::snprintf(b, sizeof b, "%.0f%%", r * 100);
       }
@@ -138,7 +147,7 @@ int PrintSummary(std::ostream& out, const std::string& command_line, const RateC
   for (const auto& line : lines) {
     reps = std::max({reps, rates.Repetitions(line.numerator), rates.Repetitions(line.denominator)});
   }
-  out << "\nmeasured/baseline in events/s (medians over " << reps
+  out << "\nmeasured/baseline in " << text.unit << " (medians over " << reps
       << " repetition(s)); ratio = measured / baseline; (ref) lines have no target.\n"
       << missed << " target(s) missed.\n";
   return missed;

@@ -69,10 +69,20 @@ struct RatioLine {
   bool as_factor = false;   // print "8.0x" instead of "50%"
 };
 
+// What the summary says above and below its table.
+struct SummaryText {
+  std::string title;               // the "=== ... ===" line
+  std::vector<std::string> notes;  // lines after the command: durability, sizes, ...
+  std::string unit;                // what measured/baseline count, e.g. "events/s"
+};
+// The text of log_bench and exec_bench: the event store vs raw RocksDB, events/s.
+SummaryText EventStoreSummaryText();
+
 // Prints the summary table, headed by `command_line` (the effective arguments, defaults included);
 // returns the number of lines that MISSED their target (a line whose benchmark failed counts as
 // missed; one whose benchmarks were filtered out does not).
 int PrintSummary(std::ostream& out, const std::string& command_line, const RateCollector& rates,
-                 const std::vector<RatioLine>& lines);
+                 const std::vector<RatioLine>& lines,
+                 const SummaryText& text = EventStoreSummaryText());
 
 }  // namespace crm::bench
