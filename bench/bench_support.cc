@@ -111,11 +111,15 @@ rocksdb::ColumnFamilyOptions RawCfOptions() {
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
   rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(size_t{64} << 20);  // crm::Options::block_cache_bytes
+  t.block_cache = rocksdb::NewLRUCache(size_t{64} << 20, 4);  // crm::Options::block_cache_bytes
   t.block_size = 16 * 1024;
   t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.format_version = 5;  // no bloom filter: every key in range exists
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.metadata_block_size = 4096;
+  t.pin_top_level_index_and_filter = true;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }
@@ -126,12 +130,17 @@ rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes) {
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
   rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(block_cache_bytes);  // as the engine's (db.cc)
+  t.block_cache = rocksdb::NewLRUCache(block_cache_bytes, 4);  // as the engine's (db.cc)
   t.block_size = 8 * 1024;
   t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.format_version = 5;
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.metadata_block_size = 4096;
+  t.pin_top_level_index_and_filter = true;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  t.partition_filters = true;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }

@@ -8,9 +8,37 @@
 namespace crm {
 
 std::string FormatTimestamp(int64_t micros) {
+  // The calendar arithmetic is date's (days -> year/month/day); the fixed-width digits are
+  // written directly: date::format goes through an ostringstream, which dominated `crm get` and
+  // history pages (two timestamps per entry).
   using namespace std::chrono;
-  sys_time<microseconds> tp{microseconds{micros}};
-  return date::format("%FT%TZ", tp);
+  const sys_time<microseconds> tp{microseconds{micros}};
+  const auto day = floor<days>(tp);
+  const date::year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) return date::format("%FT%TZ", tp);
+  int64_t us = (tp - day).count();  // within the day, >= 0
+  const int64_t secs = us / 1000000;
+  us %= 1000000;
+  char buf[28];
+  auto put = [&buf](int at, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, year, 4);
+  buf[4] = '-';
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  buf[7] = '-';
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  buf[10] = 'T';
+  put(11, secs / 3600, 2);
+  buf[13] = ':';
+  put(14, secs / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, secs % 60, 2);
+  buf[19] = '.';
+  put(20, us, 6);
+  buf[26] = 'Z';
+  return std::string(buf, 27);
 }
 
 std::optional<int64_t> ParseTimestamp(std::string_view text) {

@@ -432,7 +432,14 @@ bool FoldOwn(const EventView& e, Record* r) {
   return true;
 }
 
-Effects CrossEffects(const EventView& e, const Record& before, const Record& after) {
+Prior Prior::Of(const Record& row) {
+  Prior p;
+  if (row.kind == Kind::kContact) p.contact_account_id = row.str(contact::kAccountId);
+  if (row.kind == Kind::kTicket) p.ticket_open = TicketOpen(row);
+  return p;
+}
+
+Effects CrossEffects(const EventView& e, const Prior& before, const Record& after) {
   Effects fx;
   const fb::Envelope* env = e.envelope;
   auto add = [&](std::string_view account_id, uint16_t field, int64_t delta) {
@@ -444,7 +451,7 @@ Effects CrossEffects(const EventView& e, const Record& before, const Record& aft
     case P::ContactCreated: add(after.str(contact::kAccountId), account::kContacts, 1); break;
     case P::ContactLinked: {
       const auto* p = env->data_as_ContactLinked();
-      const std::string_view to = Sv(p->account_id()), from = before.str(contact::kAccountId);
+      const std::string_view to = Sv(p->account_id()), from = before.contact_account_id;
       if (to != from) {
         add(to, account::kContacts, 1);
         add(from, account::kContacts, -1);
@@ -484,7 +491,7 @@ Effects CrossEffects(const EventView& e, const Record& before, const Record& aft
     case P::TicketClosed:
     case P::TicketReopened:
       add(after.str(ticket::kAccountId), account::kTicketsOpen,
-          int64_t{TicketOpen(after)} - int64_t{TicketOpen(before)});
+          int64_t{TicketOpen(after)} - int64_t{before.ticket_open});
       break;
     default: break;
   }

@@ -32,8 +32,14 @@ struct Effects {
   // leaves (its contact count changed).
   std::vector<std::string> extra_holders;
 };
+// What CrossEffects needs of the own row before FoldOwn (cheaper to keep than a copy of it).
+struct Prior {
+  std::string contact_account_id;  // a contact's account
+  bool ticket_open = false;        // a ticket that exists and is neither Resolved nor Closed
+  static Prior Of(const Record& row);
+};
 // `before` / `after`: the own row around FoldOwn.
-Effects CrossEffects(const EventView& e, const Record& before, const Record& after);
+Effects CrossEffects(const EventView& e, const Prior& before, const Record& after);
 
 // Whether a stream's own history is kept (entries are readable by the stream's name): accounts,
 // and the entities that can be linked to an account after they have a past (contacts, leads).

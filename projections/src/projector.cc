@@ -64,11 +64,8 @@ class CrmProjector final : public Projector {
     // Only a stream's first event creates its row. A later one without a row happens only in
     // folds that select events (business time): the entity did not exist yet, so it is skipped.
     if (!row.exists() && e.version() != 1) return Status::Ok();
-    const Record before = row;
-    if (!proj::FoldOwn(e, &row)) {
-      row = before;
-      return Status::Ok();
-    }
+    const proj::Prior before = proj::Prior::Of(row);
+    if (!proj::FoldOwn(e, &row)) return Status::Ok();  // FoldOwn changes nothing then
     proj::Effects fx = proj::CrossEffects(e, before, row);
     for (const auto& d : fx.deltas) {
       auto account = Load(d.account_stream, Kind::kAccount);
