@@ -145,7 +145,9 @@ TEST_F(DomainErrorsTest, ForbiddenForAnUnknownActor) {
                            .S("actor", "ghost"),
                        "FORBIDDEN");
   EXPECT_THAT(r.message, HasSubstr("ghost"));
-  CommandExecutor as_ghost(store_.get(), ExecOptions{.default_actor = "ghost"});
+  ExecOptions ghost;
+  ghost.default_actor = "ghost";
+  CommandExecutor as_ghost(store_.get(), ghost);
   const uint64_t before = Last();
   EXPECT_THAT(Run(as_ghost, Cmd("AddAccountNote").S("account_id", "A1").S("text", "x")),
               HasCode("FORBIDDEN"));
