@@ -33,6 +33,11 @@ $crm audit account-cancity --field type --format table
 step "crm report pipeline / tickets"
 $crm report pipeline --format table
 $crm report tickets --format table
+step "time travel: cancity as of business time 2016-12-01 (before its deal was won)"
+$crm get account cancity --as-of-business 2016-12-01T00:00:00Z --format table
+step "crm replay: rebuild every projection from the log; --verify: rebuild aside and compare"
+$crm replay
+$crm replay --verify
 step "crm events --stream account-cancity --limit 2: the log itself"
 $crm events --stream account-cancity --limit 2
 step "the embedding example (README): a program linking the library appends and reads back"
