@@ -218,6 +218,16 @@ int RunReport(const Globals& g, const ReportArgs& a) {
   return kExitOk;
 }
 
+// A count: digits only (CLI11's NonNegativeNumber prints its range as a 300-digit double).
+const CLI::Validator kCount(
+    [](std::string& s) -> std::string {
+      if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
+        return "must be a whole number, 0 or more";
+      }
+      return "";
+    },
+    "N");
+
 const char kKinds[] =
     "account, contact, lead, opportunity, ticket, activity, quote, order, invoice or user";
 
@@ -245,7 +255,7 @@ void AddReadCommands(CLI::App& app, const Globals& g, Commands* commands) {
     cmd->add_option("--stage", a->stage, "Opportunity stage");
     cmd->add_option("--priority", a->priority, "Ticket priority");
     cmd->add_option("--name", a->name, "Name prefix (case-insensitive)");
-    cmd->add_option("--limit", a->limit, "At most N entities (default: all)");
+    cmd->add_option("--limit", a->limit, "At most N entities (default: all)")->check(kCount);
     cmd->add_option("--after", a->after, "Only ids after this one (paging)");
     a->format.Add(cmd);
     (*commands)[cmd] = [&g, a] { return RunList(g, *a); };
@@ -257,7 +267,7 @@ void AddReadCommands(CLI::App& app, const Globals& g, Commands* commands) {
         "The account activity history, newest first: every event of the account and of "
         "everything linked to it, each with a one-line summary");
     cmd->add_option("account_id", a->account_id, "The account's id")->required();
-    cmd->add_option("--limit", a->limit, "At most N entries (default 50; 0: all)");
+    cmd->add_option("--limit", a->limit, "At most N entries (default 50; 0: all)")->check(kCount);
     cmd->add_option("--before", a->before, "Only entries before this position (paging)");
     a->when.Add(cmd, "The history");
     a->format.Add(cmd);

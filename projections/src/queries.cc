@@ -162,6 +162,12 @@ Result<std::optional<Doc>> CrmReader::Get(std::string_view kind, std::string_vie
 
 namespace {
 
+// "an account", "a ticket".
+std::string WithArticle(std::string_view noun) {
+  const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+  return std::string(vowel ? "an " : "a ") + std::string(noun);
+}
+
 struct Condition {
   const proj::FilterSpec* spec;
   std::string value;  // lower-cased
@@ -191,7 +197,7 @@ Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
     if (!spec) {
       std::string allowed;
       for (auto f : ListFilters(q.kind)) allowed.append(allowed.empty() ? "" : ", ").append(f);
-      return Status::InvalidArgument("a " + q.kind + " cannot be filtered by '" + name +
+      return Status::InvalidArgument(WithArticle(q.kind) + " cannot be filtered by '" + name +
                                      "' (allowed: " + (allowed.empty() ? "none" : allowed) + ")");
     }
     auto allowed = proj::AllowedValues(*kind, name);
@@ -200,7 +206,7 @@ Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
                      [&](std::string_view a) { return proj::Lower(a) == proj::Lower(value); })) {
       std::string list;
       for (auto a : allowed) list.append(list.empty() ? "" : ", ").append(a);
-      return Status::InvalidArgument("'" + value + "' is not a " + q.kind + " " + name +
+      return Status::InvalidArgument("'" + value + "' is not " + WithArticle(q.kind) + " " + name +
                                      " (allowed: " + list + ")");
     }
     conditions.push_back({spec, proj::Lower(value)});
@@ -313,7 +319,7 @@ Result<std::vector<Doc>> Audit(EventStore& store, std::string_view stream,
     for (const auto& f : proj::Spec(*kind).fields) {
       if (!f.derived) allowed.append(allowed.empty() ? "" : ", ").append(f.name);
     }
-    return Status::InvalidArgument("a " + std::string(proj::Spec(*kind).name) + " has no field '" +
+    return Status::InvalidArgument(WithArticle(proj::Spec(*kind).name) + " has no field '" +
                                    std::string(field) + "' (fields: " + allowed + ")");
   }
   auto reader = store.ReadStream(stream, 1, Direction::kForward);
