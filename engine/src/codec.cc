@@ -201,6 +201,24 @@ Result<const fb::Envelope*> VerifyEnvelope(uint64_t position, std::string_view b
   return env;
 }
 
+Result<fb::Payload> PeekPayloadType(uint64_t position, std::string_view bytes) {
+  const auto* base = reinterpret_cast<const uint8_t*>(bytes.data());
+  auto bad = [position] {
+    return Status::Corruption("event at position " + std::to_string(position) +
+                              ": envelope fails FlatBuffers verification");
+  };
+  if (bytes.size() < 8 || !fb::EnvelopeBufferHasIdentifier(base)) return bad();
+  flatbuffers::Verifier verifier(base, bytes.size());
+  const flatbuffers::uoffset_t root = verifier.VerifyOffset(0);
+  if (root == 0) return bad();
+  const auto* table = reinterpret_cast<const flatbuffers::Table*>(base + root);
+  if (!table->VerifyTableStart(verifier) ||
+      !table->VerifyField<uint8_t>(verifier, fb::Envelope::VT_DATA_TYPE, 1)) {
+    return bad();
+  }
+  return static_cast<fb::Payload>(table->GetField<uint8_t>(fb::Envelope::VT_DATA_TYPE, 0));
+}
+
 std::string UuidToString(const fb::Uuid& uuid) {
   char out[37];
   uuid_unparse_lower(uuid.bytes()->Data(), out);

@@ -64,6 +64,11 @@ Sha256Digest ComputeHash(std::string_view bytes, const fb::Envelope* env);
 // stamped position equals the key's. kCorruption names the position.
 Result<const fb::Envelope*> VerifyEnvelope(uint64_t position, std::string_view bytes);
 
+// The payload type of a stored envelope, verifying only what reading it needs (identifier, root
+// offset, the root table's vtable, the type field). For readers that drop most records by type:
+// a record they keep still goes through VerifyEnvelope before use. Errors: kCorruption.
+Result<fb::Payload> PeekPayloadType(uint64_t position, std::string_view bytes);
+
 // The canonical text form of a uuid ("8-4-4-4-12", lower case).
 std::string UuidToString(const fb::Uuid& uuid);
 std::string NewUuidString();

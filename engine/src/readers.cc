@@ -88,9 +88,14 @@ class LogReader final : public EventReader {
       }
       ++next_;
       std::string_view bytes(it_->value().data(), it_->value().size());
+      if (!filter_.all()) {
+        // A record the filter drops is never used: check only what reading its type needs.
+        auto type = codec::PeekPayloadType(position, bytes);
+        if (!type.ok()) return type.status();
+        if (!filter_.Accepts(*type)) continue;
+      }
       auto env = codec::VerifyEnvelope(position, bytes);
       if (!env.ok()) return env.status();
-      if (!filter_.Accepts((*env)->data_type())) continue;
       return std::optional<EventView>(
           MaybeUpcast(upcaster_, EventView{position, bytes, *env}, &upcast_));
     }
