@@ -188,18 +188,30 @@ Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
     if (s.ok() && progress) progress(folded_to - from + 1, total);
     return s;
   };
+  std::string last_error;
   while (true) {
     auto next = (*reader)->Next();
     if (!next.ok()) {
       // A record that fails verification cannot be folded; `crm verify` names it. Skip it so
-      // the rest of the log still reaches the projections.
+      // the rest of the log still reaches the projections. The same error twice in a row is
+      // the reader itself failing (it stays put): give up instead of spinning.
+      if (next.status().message() == last_error) {
+        projector.Abandoned();
+        return next.status();
+      }
+      last_error = next.status().message();
       ++skipped;
       log_->error("projections skip an unreadable event: {}", next.status().message());
       continue;
     }
+    last_error.clear();
     if (!next->has_value()) break;
     const EventView& e = **next;
-    CRM_RETURN_IF_ERROR(projector.Apply(e, CommittedProjections()));
+    Status applied = projector.Apply(e, CommittedProjections());
+    if (!applied.ok()) {
+      projector.Abandoned();
+      return applied;
+    }
     folded_to = e.position;
     if (++pending == kCatchUpChunk) CRM_RETURN_IF_ERROR(write());
   }
@@ -219,6 +231,12 @@ Status StoreImpl::RebuildProjections(const Progress& progress) {
   lock.unlock();
   Status s = write_error_.ok() ? ResetProjections() : write_error_;
   if (s.ok()) s = CatchUpProjections(1, progress);
+  if (!s.ok() && write_error_.ok()) {
+    // The projections are behind the log now: a later group must not write a checkpoint that
+    // claims they are complete. Appends fail until a reopen finishes the rebuild.
+    write_error_ = Status::IOError("rebuilding the projections failed (" + s.message() +
+                                   "); reopen the database to finish the rebuild");
+  }
   lock.lock();
   leader_active_ = false;
   if (!pending_.empty()) pending_.front()->cv.notify_one();
@@ -300,9 +318,19 @@ Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAs
     if (s.ok() && progress) progress(done, upto);
     return s;
   };
+  std::string last_error;
   while (true) {
     auto next = (*reader)->Next();
-    if (!next.ok()) return next.status();
+    if (!next.ok()) {
+      // As the live catch-up does: skip an unreadable record (`crm verify` names it), so both
+      // folds see the same events; the same error twice in a row is the reader failing.
+      if (next.status().message() == last_error) return next.status();
+      last_error = next.status().message();
+      log_->error("projections folded aside skip an unreadable event: {}",
+                  next.status().message());
+      continue;
+    }
+    last_error.clear();
     if (!next->has_value()) break;
     done = (*next)->position;
     if (include && !include(**next)) continue;
@@ -343,6 +371,8 @@ Result<EventStore::ProjectionSnapshot> StoreImpl::ReadProjections() {
     return Status::NotSupported("this database has no projections yet: open it for writing once "
                                 "(any crm write command) to build them");
   }
+  // Read before the snapshot: a commit landing in between only makes the checkpoint larger.
+  const uint64_t last = LastPosition();
   auto reader = std::make_unique<RocksProjectionReader>(db_->db(), db_->projections(),
                                                         !db_->follower());
   const rocksdb::Snapshot* snap = reader->snapshot();
@@ -365,10 +395,10 @@ Result<EventStore::ProjectionSnapshot> StoreImpl::ReadProjections() {
   out.checkpoint = format::GetU64BE((*checkpoint)->data());
   // Never serve half a projection: behind the log means a rebuild or catch-up is under way (or
   // was interrupted), or the log was written by a program that ran without the projector.
-  if (out.checkpoint < LastPosition()) {
+  if (out.checkpoint < last) {
     return Status::NotSupported(
         "the projections reflect the log up to position " + std::to_string(out.checkpoint) +
-        " of " + std::to_string(LastPosition()) +
+        " of " + std::to_string(last) +
         ": they are being rebuilt, or the log was written without them; open the database for "
         "writing (any crm write command) to bring them up to date");
   }

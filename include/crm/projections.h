@@ -4,7 +4,9 @@
 // Wiring: give MakeCrmProjector() to the writer's Options::projector (and to followers', which use
 // only its name and version); then open a CrmReader on the store for each consistent read.
 //
-// Threads: a CrmReader is a snapshot; use it from one thread at a time. It must not outlive its
+// Threads: a CrmReader is a snapshot (on a follower: the follower's view, which moves only when
+// EventStore::CatchUp is called -- do not call it while a CrmReader is in use); use it from one
+// thread at a time. It must not outlive its
 // EventStore. Any number of CrmReaders may be open, in the writer's process or in followers.
 #pragma once
 

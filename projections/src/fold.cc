@@ -45,23 +45,21 @@ void ApplyAccountFields(const flatbuffers::Vector<flatbuffers::Offset<flatbuffer
         r->Unset(account::kNumberOfEmployees);
       }
     } else {
+      // Only the AccountFields names; absent `new` table = cleared.
       const int i = FieldIndex(Kind::kAccount, name);
-      if (i < 0) continue;
       const flatbuffers::String* v = nullptr;
-      if (f) {
-        switch (i) {
-          case account::kName: v = f->name(); break;
-          case account::kIndustry: v = f->industry(); break;
-          case account::kPhone: v = f->phone(); break;
-          case account::kEmail: v = f->email(); break;
-          case account::kWebsite: v = f->website(); break;
-          case account::kParentAccountId: v = f->parent_account_id(); break;
-          case account::kSource: v = f->source(); break;
-          case account::kNotes: v = f->notes(); break;
-          case account::kDebtorNumber: v = f->debtor_number(); break;
-          case account::kCreditorNumber: v = f->creditor_number(); break;
-          default: continue;
-        }
+      switch (i) {
+        case account::kName: v = f ? f->name() : nullptr; break;
+        case account::kIndustry: v = f ? f->industry() : nullptr; break;
+        case account::kPhone: v = f ? f->phone() : nullptr; break;
+        case account::kEmail: v = f ? f->email() : nullptr; break;
+        case account::kWebsite: v = f ? f->website() : nullptr; break;
+        case account::kParentAccountId: v = f ? f->parent_account_id() : nullptr; break;
+        case account::kSource: v = f ? f->source() : nullptr; break;
+        case account::kNotes: v = f ? f->notes() : nullptr; break;
+        case account::kDebtorNumber: v = f ? f->debtor_number() : nullptr; break;
+        case account::kCreditorNumber: v = f ? f->creditor_number() : nullptr; break;
+        default: continue;
       }
       r->SetText(static_cast<uint16_t>(i), Sv(v));
     }
