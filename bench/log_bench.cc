@@ -470,61 +470,18 @@ std::vector<RatioLine> SummaryLines() {
   };
 }
 
-bool HasFlag(const std::vector<std::string>& args, std::string_view prefix) {
-  for (const auto& a : args) {
-    if (a.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
-}
-
-std::string FlagValue(const std::vector<std::string>& args, std::string_view prefix) {
-  std::string value;
-  for (const auto& a : args) {
-    if (a.rfind(prefix, 0) == 0) value = a.substr(prefix.size());  // the last one wins
-  }
-  return value;
-}
 
 }  // namespace
 }  // namespace crm::bench
 
 int main(int argc, char** argv) {
   using namespace crm::bench;
-  // The documented default: 5 repetitions, aggregates only (medians are what the ratios use).
   std::vector<std::string> args(argv, argv + argc);
-  if (!HasFlag(args, "--benchmark_repetitions")) args.push_back("--benchmark_repetitions=5");
-  if (!HasFlag(args, "--benchmark_report_aggregates_only") &&
-      !HasFlag(args, "--benchmark_display_aggregates_only")) {
-    args.push_back("--benchmark_report_aggregates_only=true");
-  }
-  const std::string format = FlagValue(args, "--benchmark_format=");
-  std::vector<char*> cargs;
-  for (auto& a : args) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  int cargc = static_cast<int>(args.size());
-
-  benchmark::Initialize(&cargc, cargs.data());
-  if (benchmark::ReportUnrecognizedArguments(cargc, cargs.data())) return 1;
-  RegisterAll();
-
   RateCollector rates;
-  std::unique_ptr<benchmark::BenchmarkReporter> display;
-  if (format == "json") {
-    display = std::make_unique<CollectingReporter<benchmark::JSONReporter>>(&rates);
-  } else if (format.empty() || format == "console") {
-    const auto opts = isatty(fileno(stdout)) ? benchmark::ConsoleReporter::OO_Color
-                                             : benchmark::ConsoleReporter::OO_None;
-    display = std::make_unique<CollectingReporter<benchmark::ConsoleReporter>>(&rates, opts);
-  } else {
-    std::cerr << "log_bench: --benchmark_format=" << format
-              << " is not supported (console or json)\n";
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks(display.get());
-  benchmark::Shutdown();
+  std::ostream* summary = RunBenchmarks("log_bench", args, 5, RegisterAll, &rates);
+  if (summary == nullptr) return 1;
 
-  // JSON on stdout stays machine-readable: the summary then goes to stderr.
-  std::ostream& out = format == "json" ? std::cerr : std::cout;
+  std::ostream& out = *summary;
   std::string command_line;
   for (const auto& a : args) {
     if (!command_line.empty()) command_line += ' ';

@@ -556,20 +556,6 @@ SummaryText Text() {
   return t;
 }
 
-bool HasFlag(const std::vector<std::string>& args, std::string_view prefix) {
-  for (const auto& a : args) {
-    if (a.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
-}
-
-std::string FlagValue(const std::vector<std::string>& args, std::string_view prefix) {
-  std::string value;
-  for (const auto& a : args) {
-    if (a.rfind(prefix, 0) == 0) value = a.substr(prefix.size());  // the last one wins
-  }
-  return value;
-}
 
 }  // namespace
 }  // namespace crm::bench
@@ -598,40 +584,12 @@ int main(int argc, char** argv) {
     std::cerr << "projection_bench: need --accounts >= 1, --history >= 10, --commands >= 2\n";
     return 1;
   }
-  // The documented default: 3 repetitions, aggregates only (medians are what the ratios use).
-  if (!HasFlag(args, "--benchmark_repetitions")) args.push_back("--benchmark_repetitions=3");
-  if (!HasFlag(args, "--benchmark_report_aggregates_only") &&
-      !HasFlag(args, "--benchmark_display_aggregates_only")) {
-    args.push_back("--benchmark_report_aggregates_only=true");
-  }
-  const std::string format = FlagValue(args, "--benchmark_format=");
-  std::vector<char*> cargs;
-  for (auto& a : args) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  int cargc = static_cast<int>(args.size());
-  benchmark::Initialize(&cargc, cargs.data());
-  if (benchmark::ReportUnrecognizedArguments(cargc, cargs.data())) return 1;
-  RegisterAll();
-
   RateCollector rates;
-  std::unique_ptr<benchmark::BenchmarkReporter> display;
-  if (format == "json") {
-    display = std::make_unique<CollectingReporter<benchmark::JSONReporter>>(&rates);
-  } else if (format.empty() || format == "console") {
-    const auto opts = isatty(fileno(stdout)) ? benchmark::ConsoleReporter::OO_Color
-                                             : benchmark::ConsoleReporter::OO_None;
-    display = std::make_unique<CollectingReporter<benchmark::ConsoleReporter>>(&rates, opts);
-  } else {
-    std::cerr << "projection_bench: --benchmark_format=" << format
-              << " is not supported (console or json)\n";
-    return 1;
-  }
   const auto t0 = std::chrono::steady_clock::now();
-  benchmark::RunSpecifiedBenchmarks(display.get());
-  benchmark::Shutdown();
+  std::ostream* summary = RunBenchmarks("projection_bench", args, 3, RegisterAll, &rates);
+  if (summary == nullptr) return 1;
 
-  // JSON on stdout stays machine-readable: the summary then goes to stderr.
-  std::ostream& out = format == "json" ? std::cerr : std::cout;
+  std::ostream& out = *summary;
   std::string command_line = "projection_bench --accounts=" + std::to_string(g_accounts) +
                              " --history=" + std::to_string(g_history) +
                              " --commands=" + std::to_string(g_commands);

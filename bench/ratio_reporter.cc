@@ -1,7 +1,11 @@
 #include "ratio_reporter.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
+#include <memory>
 
 namespace crm::bench {
 namespace {
@@ -151,6 +155,58 @@ int PrintSummary(std::ostream& out, const std::string& command_line, const RateC
       << " repetition(s)); ratio = measured / baseline; (ref) lines have no target.\n"
       << missed << " target(s) missed.\n";
   return missed;
+}
+
+bool HasFlag(const std::vector<std::string>& args, std::string_view prefix) {
+  for (const auto& a : args) {
+    if (a.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string FlagValue(const std::vector<std::string>& args, std::string_view prefix) {
+  std::string value;
+  for (const auto& a : args) {
+    if (a.rfind(prefix, 0) == 0) value = a.substr(prefix.size());  // the last one wins
+  }
+  return value;
+}
+
+std::ostream* RunBenchmarks(const char* program, std::vector<std::string>& args,
+                            int default_repetitions, const std::function<void()>& register_all,
+                            RateCollector* rates) {
+  if (!HasFlag(args, "--benchmark_repetitions")) {
+    args.push_back("--benchmark_repetitions=" + std::to_string(default_repetitions));
+  }
+  if (!HasFlag(args, "--benchmark_report_aggregates_only") &&
+      !HasFlag(args, "--benchmark_display_aggregates_only")) {
+    args.push_back("--benchmark_report_aggregates_only=true");
+  }
+  const std::string format = FlagValue(args, "--benchmark_format=");
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  int cargc = static_cast<int>(args.size());
+  benchmark::Initialize(&cargc, cargs.data());
+  if (benchmark::ReportUnrecognizedArguments(cargc, cargs.data())) return nullptr;
+  register_all();
+
+  std::unique_ptr<benchmark::BenchmarkReporter> display;
+  if (format == "json") {
+    display = std::make_unique<CollectingReporter<benchmark::JSONReporter>>(rates);
+  } else if (format.empty() || format == "console") {
+    const auto opts = isatty(fileno(stdout)) ? benchmark::ConsoleReporter::OO_Color
+                                             : benchmark::ConsoleReporter::OO_None;
+    display = std::make_unique<CollectingReporter<benchmark::ConsoleReporter>>(rates, opts);
+  } else {
+    std::cerr << program << ": --benchmark_format=" << format
+              << " is not supported (console or json)\n";
+    return nullptr;
+  }
+  benchmark::RunSpecifiedBenchmarks(display.get());
+  benchmark::Shutdown();
+  // JSON on stdout stays machine-readable: the summary then goes to stderr.
+  return format == "json" ? &std::cerr : &std::cout;
 }
 
 }  // namespace crm::bench

@@ -5,10 +5,12 @@
 // Threads: Google Benchmark calls reporters from its main thread only; so does PrintSummary.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -84,5 +86,19 @@ SummaryText EventStoreSummaryText();
 int PrintSummary(std::ostream& out, const std::string& command_line, const RateCollector& rates,
                  const std::vector<RatioLine>& lines,
                  const SummaryText& text = EventStoreSummaryText());
+
+// Whether an argument starts with `prefix`; the value after the last one that does ("" if none).
+bool HasFlag(const std::vector<std::string>& args, std::string_view prefix);
+std::string FlagValue(const std::vector<std::string>& args, std::string_view prefix);
+
+// The shared driver of the bench programs: adds the documented defaults unless given
+// (`default_repetitions` repetitions, aggregates only: medians are what the ratios use),
+// initialises Google Benchmark with `args` (argv[0] first), calls `register_all`, and runs every
+// benchmark through a console (or, with --benchmark_format=json, JSON) reporter feeding `rates`.
+// Returns the stream the summary belongs on -- stderr when stdout carries JSON -- or nullptr
+// after explaining a bad flag on stderr. `args` receives the added defaults.
+std::ostream* RunBenchmarks(const char* program, std::vector<std::string>& args,
+                            int default_repetitions, const std::function<void()>& register_all,
+                            RateCollector* rates);
 
 }  // namespace crm::bench
