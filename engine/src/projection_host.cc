@@ -163,38 +163,22 @@ Status StoreImpl::SyncProjections() {
   return CatchUpProjections(from, options_.projection_progress);
 }
 
-Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
-  Projector& projector = *options_.projector;
-  const uint64_t last = LastPosition();
-  if (from > last) return Status::Ok();
-  log_->info("folding events {}..{} into the projections", from, last);
-  auto reader = ReadLogRange(from, last, TypeFilter());
+// The one fold loop of every rebuild, live or aside: reads events from..upto, folds those
+// `include` accepts, and hands the projector's rows to `write(folded_to)` every kCatchUpChunk
+// events and once at the end (which must Flush the projector and then call Committed or
+// Abandoned). An unreadable record is skipped and logged (`crm verify` names it), so every fold
+// sees the same events; the same error twice in a row is the reader failing in place, and ends
+// the fold. On any error the projector's pending rows are abandoned.
+Status StoreImpl::FoldLog(Projector& projector, ProjectionReader& committed, uint64_t from,
+                          uint64_t upto, const std::function<bool(const EventView&)>& include,
+                          const std::function<Status(uint64_t)>& write) {
+  auto reader = ReadLogRange(from, upto, TypeFilter());
   if (!reader.ok()) return reader.status();
-  const uint64_t total = last - from + 1;
   uint64_t folded_to = from - 1, pending = 0, skipped = 0;
-  auto write = [&]() -> Status {
-    rocksdb::WriteBatch batch;
-    FlushProjector(&batch);
-    PutProjectionCheckpoint(&batch, folded_to);
-    rocksdb::WriteOptions wo;
-    wo.sync = folded_to == last;
-    Status s = FromRocks(db_->db()->Write(wo, &batch), "writing rebuilt projections");
-    if (s.ok()) {
-      projector.Committed();
-    } else {
-      projector.Abandoned();
-    }
-    pending = 0;
-    if (s.ok() && progress) progress(folded_to - from + 1, total);
-    return s;
-  };
   std::string last_error;
   while (true) {
     auto next = (*reader)->Next();
     if (!next.ok()) {
-      // A record that fails verification cannot be folded; `crm verify` names it. Skip it so
-      // the rest of the log still reaches the projections. The same error twice in a row is
-      // the reader itself failing (it stays put): give up instead of spinning.
       if (next.status().message() == last_error) {
         projector.Abandoned();
         return next.status();
@@ -206,19 +190,43 @@ Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
     }
     last_error.clear();
     if (!next->has_value()) break;
-    const EventView& e = **next;
-    Status applied = projector.Apply(e, CommittedProjections());
+    folded_to = (*next)->position;
+    if (include && !include(**next)) continue;
+    Status applied = projector.Apply(**next, committed);
     if (!applied.ok()) {
       projector.Abandoned();
       return applied;
     }
-    folded_to = e.position;
-    if (++pending == kCatchUpChunk) CRM_RETURN_IF_ERROR(write());
+    if (++pending == kCatchUpChunk) {
+      pending = 0;
+      CRM_RETURN_IF_ERROR(write(folded_to));
+    }
   }
-  folded_to = last;
-  CRM_RETURN_IF_ERROR(write());
+  CRM_RETURN_IF_ERROR(write(upto));
   if (skipped) log_->error("{} unreadable events were left out of the projections", skipped);
   return Status::Ok();
+}
+
+Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
+  Projector& projector = *options_.projector;
+  const uint64_t last = LastPosition();
+  if (from > last) return Status::Ok();
+  log_->info("folding events {}..{} into the projections", from, last);
+  return FoldLog(projector, CommittedProjections(), from, last, {}, [&](uint64_t folded_to) {
+    rocksdb::WriteBatch batch;
+    FlushProjector(&batch);
+    PutProjectionCheckpoint(&batch, folded_to);
+    rocksdb::WriteOptions wo;
+    wo.sync = folded_to == last;
+    Status s = FromRocks(db_->db()->Write(wo, &batch), "writing rebuilt projections");
+    if (!s.ok()) {
+      projector.Abandoned();
+      return s;
+    }
+    projector.Committed();
+    if (progress) progress(folded_to - from + 1, last - from + 1);
+    return s;
+  });
 }
 
 Status StoreImpl::RebuildProjections(const Progress& progress) {
@@ -299,46 +307,21 @@ Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAs
   }
   auto set = std::make_unique<AsideSet>();
   CRM_RETURN_IF_ERROR(set->Open());
-  auto reader = ReadLogRange(1, upto, TypeFilter());
-  if (!reader.ok()) return reader.status();
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;  // a temporary store: nothing to recover
-  uint64_t pending = 0, done = 0;
-  auto write = [&]() -> Status {
+  CRM_RETURN_IF_ERROR(FoldLog(*projector, set->reader(), 1, upto, include, [&](uint64_t done) {
     rocksdb::WriteBatch batch;
     BatchProjectionWriter writer(&batch, set->db()->DefaultColumnFamily());
     projector->Flush(writer);
     Status s = FromRocks(set->db()->Write(wo, &batch), "writing projections aside");
-    if (s.ok()) {
-      projector->Committed();
-    } else {
+    if (!s.ok()) {
       projector->Abandoned();
+      return s;
     }
-    pending = 0;
-    if (s.ok() && progress) progress(done, upto);
+    projector->Committed();
+    if (progress) progress(done, upto);
     return s;
-  };
-  std::string last_error;
-  while (true) {
-    auto next = (*reader)->Next();
-    if (!next.ok()) {
-      // As the live catch-up does: skip an unreadable record (`crm verify` names it), so both
-      // folds see the same events; the same error twice in a row is the reader failing.
-      if (next.status().message() == last_error) return next.status();
-      last_error = next.status().message();
-      log_->error("projections folded aside skip an unreadable event: {}",
-                  next.status().message());
-      continue;
-    }
-    last_error.clear();
-    if (!next->has_value()) break;
-    done = (*next)->position;
-    if (include && !include(**next)) continue;
-    CRM_RETURN_IF_ERROR(projector->Apply(**next, set->reader()));
-    if (++pending == kCatchUpChunk) CRM_RETURN_IF_ERROR(write());
-  }
-  done = upto;
-  CRM_RETURN_IF_ERROR(write());
+  }));
   set->set_checkpoint(upto);
   return std::unique_ptr<EventStore::ProjectionSet>(std::move(set));
 }

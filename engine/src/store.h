@@ -104,6 +104,10 @@ class StoreImpl final : public EventStore {
   Status ResetProjections();
   // Folds events from..last into the projections in checkpointed batches. Leader only.
   Status CatchUpProjections(uint64_t from, const Progress& progress);
+  // The fold loop shared by catch-up, rebuild and folds aside (projection_host.cc).
+  Status FoldLog(Projector& projector, ProjectionReader& committed, uint64_t from, uint64_t upto,
+                 const std::function<bool(const EventView&)>& include,
+                 const std::function<Status(uint64_t)>& write);
   void PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t position);
   void FlushProjector(rocksdb::WriteBatch* batch);
   // Committed rows, for the projector (leader only).
