@@ -1,14 +1,11 @@
 #include "crm/event_json.h"
 
-#include <flatbuffers/reflection.h>
 #include <rapidjson/writer.h>
 
-#include <algorithm>
-#include <vector>
-
-#include "crm/schemas/envelope_bfbs_generated.h"
 #include "crm/time_format.h"
 #include "engine/src/codec.h"
+#include "engine/src/event_json_internal.h"
+#include "engine/src/schema_index.h"
 
 namespace crm {
 namespace {
@@ -22,57 +19,9 @@ struct StringSink {
 };
 using Writer = rapidjson::Writer<StringSink>;
 
-enum class Format : uint8_t { kPlain, kMoney, kTimestamp };
-
-struct FieldInfo {
-  const reflection::Field* field;
-  Format format;
-};
-
-// The schema and, per object, its live fields in id order (the bfbs lists them by name).
-class SchemaIndex {
- public:
-  SchemaIndex() : schema_(reflection::GetSchema(fb::EnvelopeBinarySchema::data())) {
-    const auto* objects = schema_->objects();
-    fields_.resize(objects->size());
-    for (size_t i = 0; i < objects->size(); ++i) {
-      for (const auto* f : *objects->Get(i)->fields()) {
-        if (f->deprecated()) continue;
-        if (f->type()->base_type() == reflection::UType) continue;  // printed via its union
-        Format fmt = Format::kPlain;
-        if (f->attributes()) {
-          if (f->attributes()->LookupByKey("money")) fmt = Format::kMoney;
-          if (f->attributes()->LookupByKey("timestamp")) fmt = Format::kTimestamp;
-        }
-        fields_[i].push_back({f, fmt});
-      }
-      std::sort(fields_[i].begin(), fields_[i].end(),
-                [](const FieldInfo& a, const FieldInfo& b) { return a.field->id() < b.field->id(); });
-    }
-    for (const auto* e : *schema_->enums()) {
-      if (e->name()->string_view() == "crm.fb.Payload") payload_enum_ = e;
-    }
-  }
-
-  const reflection::Schema* schema() const { return schema_; }
-  const std::vector<FieldInfo>& fields(int object) const { return fields_[object]; }
-  // The object index of a Payload union member, or -1.
-  int PayloadObject(uint8_t type) const {
-    if (!payload_enum_) return -1;
-    const auto* v = payload_enum_->values()->LookupByKey(type);
-    return v && v->union_type() ? v->union_type()->index() : -1;
-  }
-
- private:
-  const reflection::Schema* schema_;
-  const reflection::Enum* payload_enum_ = nullptr;
-  std::vector<std::vector<FieldInfo>> fields_;
-};
-
-const SchemaIndex& Index() {
-  static const SchemaIndex index;
-  return index;
-}
+using schema::FieldInfo;
+using schema::Format;
+using schema::Index;
 
 void WriteTable(Writer& w, const flatbuffers::Table& table, int object);
 void WriteStruct(Writer& w, const uint8_t* data, int object);
@@ -92,12 +41,9 @@ void WriteScalar(Writer& w, reflection::BaseType type, const uint8_t* data, int 
     return;
   }
   const int64_t v = flatbuffers::GetAnyValueI(type, data);
-  if (enum_index >= 0) {
-    const auto* e = Index().schema()->enums()->Get(enum_index);
-    if (const auto* val = e->values()->LookupByKey(v)) {
-      w.String(val->name()->c_str(), val->name()->size());
-      return;
-    }
+  if (const auto* name = Index().EnumValueName(enum_index, v)) {
+    w.String(name->c_str(), name->size());
+    return;
   }
   switch (fmt) {
     case Format::kMoney: {
@@ -166,9 +112,33 @@ void WriteStruct(Writer& w, const uint8_t* data, int object) {
   w.EndObject();
 }
 
+// A present string, vector, table or struct field; `p` is its address in `table`.
+void WriteNonScalar(Writer& w, const flatbuffers::Table& table, const reflection::Field& f,
+                    const uint8_t* p) {
+  switch (f.type()->base_type()) {
+    case reflection::String: {
+      const auto* s = flatbuffers::GetFieldS(table, f);
+      w.String(s->c_str(), s->size(), true);
+      break;
+    }
+    case reflection::Vector:
+      WriteVector(w, *f.type(), p + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(p));
+      break;
+    case reflection::Obj:
+      if (Index().schema()->objects()->Get(f.type()->index())->is_struct()) {
+        WriteStruct(w, p, f.type()->index());
+      } else {
+        WriteTable(w, *flatbuffers::GetFieldT(table, f), f.type()->index());
+      }
+      break;
+    default:
+      w.Null();  // nested unions are not used by crm's schemas
+      break;
+  }
+}
+
 void WriteTable(Writer& w, const flatbuffers::Table& table, int object) {
   w.StartObject();
-  const auto* objects = Index().schema()->objects();
   for (const FieldInfo& fi : Index().fields(object)) {
     const auto* f = fi.field;
     const auto bt = f->type()->base_type();
@@ -192,26 +162,7 @@ void WriteTable(Writer& w, const flatbuffers::Table& table, int object) {
     }
     if (!p) continue;  // absent strings, vectors, tables: omitted
     w.Key(f->name()->c_str(), f->name()->size());
-    switch (bt) {
-      case reflection::String: {
-        const auto* s = flatbuffers::GetFieldS(table, *f);
-        w.String(s->c_str(), s->size(), true);
-        break;
-      }
-      case reflection::Vector:
-        WriteVector(w, *f->type(), p + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(p));
-        break;
-      case reflection::Obj:
-        if (objects->Get(f->type()->index())->is_struct()) {
-          WriteStruct(w, p, f->type()->index());
-        } else {
-          WriteTable(w, *flatbuffers::GetFieldT(table, *f), f->type()->index());
-        }
-        break;
-      default:
-        w.Null();  // nested unions are not used by crm's schemas
-        break;
-    }
+    WriteNonScalar(w, table, *f, p);
   }
   w.EndObject();
 }
@@ -300,3 +251,14 @@ void AppendPayloadJson(const EventView& e, std::string* out) {
 }
 
 }  // namespace crm
+
+namespace crm::json_internal {
+
+void AppendFieldJson(const flatbuffers::Table& table, const reflection::Field& f,
+                     std::string* out) {
+  StringSink sink{out};
+  Writer w(sink);
+  WriteNonScalar(w, table, f, table.GetAddressOf(f.offset()));
+}
+
+}  // namespace crm::json_internal

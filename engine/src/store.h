@@ -40,6 +40,8 @@ class StoreImpl final : public EventStore {
   }
   Result<std::unique_ptr<EventReader>> ReadLog(uint64_t from_position,
                                                TypeFilter filter) override;
+  Result<std::unique_ptr<EventReader>> ReadLogRange(uint64_t from, uint64_t upto,
+                                                    TypeFilter filter) override;
   Result<std::unique_ptr<EventReader>> ReadStream(std::string_view stream, uint64_t from_version,
                                                   Direction direction,
                                                   uint64_t max_count) override;
@@ -60,9 +62,6 @@ class StoreImpl final : public EventStore {
 
   // For readers and subscriptions (same module).
   Db& db() { return *db_; }
-  // A reader over [from, upto]; upto == 0 means "to the end".
-  Result<std::unique_ptr<EventReader>> ReadLogRange(uint64_t from, uint64_t upto,
-                                                    TypeFilter filter);
   // Blocks until LastPosition() >= position or the deadline passes; returns whether it did.
   bool WaitForPosition(uint64_t position, std::chrono::steady_clock::time_point deadline);
 

@@ -253,6 +253,13 @@ class EventStore {
   virtual Result<std::unique_ptr<EventReader>> ReadLog(uint64_t from_position,
                                                        TypeFilter filter = {}) = 0;
 
+  // The log from `from_position` to `upto`, both inclusive (upto 0: to the end). A follower
+  // tails the writer with it: CatchUp(), then read up to the LastPosition() that CatchUp()
+  // loaded, then continue from the position after it -- every event is read exactly once,
+  // whatever arrives while a range is being read.
+  virtual Result<std::unique_ptr<EventReader>> ReadLogRange(uint64_t from_position, uint64_t upto,
+                                                            TypeFilter filter = {}) = 0;
+
   // One stream from `from_version` (inclusive; kBackward with UINT64_MAX starts at the end),
   // at most `max_count` events.
   virtual Result<std::unique_ptr<EventReader>> ReadStream(std::string_view stream,
@@ -264,7 +271,9 @@ class EventStore {
   virtual Result<std::unique_ptr<Subscription>> Subscribe(uint64_t from_position,
                                                           TypeFilter filter = {}) = 0;
 
-  // kFollower: catches up with the writer's committed data. No-op for the writer.
+  // kFollower: catches up with the writer's committed data (whole appends only: an append is
+  // one RocksDB write batch) and reloads LastPosition(). Cheap when nothing changed (a poll
+  // every few milliseconds is fine). No-op for the writer. Errors: kIOError, kCorruption.
   virtual Status CatchUp() = 0;
 
   // Checks the whole log: every record verifies, keys match stamps, positions gap-free from 1,
