@@ -5,11 +5,11 @@
 #include <memory>
 #include <optional>
 
+#include "cli/event_printing.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "crm/commands.h"
-#include "crm/event_json.h"
 #include "crm/projections.h"
 #include "crm/replay.h"
 
@@ -63,63 +63,28 @@ struct EventsArgs {
   std::string stream;
   std::vector<std::string> types;
   uint64_t limit = 0;  // 0: no limit
+  bool follow = false;
+  std::string format = "jsonl";
 };
 
-// Parses type names into a filter; an unknown name is a usage error naming the valid ones.
-std::optional<TypeFilter> ParseTypes(const std::vector<std::string>& names) {
-  TypeFilter filter;
-  for (const auto& name : names) {
-    bool found = false;
-    for (auto t : fb::EnumValuesPayload()) {
-      if (t != fb::Payload::NONE && name == fb::EnumNamePayload(t)) {
-        filter.Add(t);
-        found = true;
-      }
-    }
-    if (!found) {
-      std::string valid;
-      for (auto t : fb::EnumValuesPayload()) {
-        if (t == fb::Payload::NONE) continue;
-        valid += (valid.empty() ? "" : ", ") + std::string(fb::EnumNamePayload(t));
-      }
-      spdlog::error("unknown event type '{}'; valid types: {}", name, valid);
-      return std::nullopt;
-    }
-  }
-  return filter;
-}
-
 int RunEvents(const Globals& g, const EventsArgs& args) {
-  auto filter = ParseTypes(args.types);
-  if (!filter) return kExitUsage;
+  std::vector<fb::Payload> types;
+  if (!ParseEventTypes(args.types, &types)) return kExitUsage;
+  PumpOptions o;
+  o.from = args.from;
+  o.stream = args.stream;
+  for (auto t : types) o.filter.Add(t);
+  o.limit = args.limit;
+  o.follow = args.follow;
+  // One type: its payload fields as columns; none or several: the payload as one JSON column.
+  std::optional<fb::Payload> csv_type;
+  if (types.size() == 1) csv_type = types.front();
+  EventFormatter formatter(args.format == "csv" ? EventFormat::kCsv : EventFormat::kJsonl,
+                           csv_type);
   int code = kExitOk;
   auto store = OpenReader(g, &code);
   if (!store) return code;
-  auto reader = args.stream.empty()
-                    ? store->ReadLog(args.from, *filter)
-                    : store->ReadStream(args.stream, 1, Direction::kForward);
-  if (!reader.ok()) {
-    spdlog::error("{}", reader.status().message());
-    return ExitCodeFor(reader.status());
-  }
-  LineOut out;
-  uint64_t printed = 0;
-  while (args.limit == 0 || printed < args.limit) {
-    auto next = (*reader)->Next();
-    if (!next.ok()) {
-      // Never skip silently: a feed must not lose an event. Resume with --from past it.
-      out.Flush();
-      spdlog::error("{}", next.status().message());
-      return ExitCodeFor(next.status());
-    }
-    if (!next->has_value()) break;
-    const EventView& e = **next;
-    if (!args.stream.empty() && (e.position < args.from || !filter->Accepts(e.type()))) continue;
-    AppendEventJson(e, &out.buffer());
-    out.EndLine();
-    ++printed;
-  }
-  return kExitOk;
+  return WriteEventsToStdout(*store, formatter, o);
 }
 
 int RunVerify(const Globals& g) {
@@ -261,12 +226,21 @@ void AddLogCommands(CLI::App& app, const Globals& g, Commands* commands) {
   (*commands)[init] = [&g] { return RunInit(g); };
 
   auto args = std::make_shared<EventsArgs>();
-  auto* events = app.add_subcommand("events", "Print the log as JSON Lines envelopes");
+  auto* events = app.add_subcommand(
+      "events", "Print the log: envelopes with decoded data, as JSON Lines or CSV");
   events->add_option("--from", args->from, "First position to print")->check(CLI::PositiveNumber);
   events->add_option("--stream", args->stream, "Only this stream (e.g. account-A1)");
   events->add_option("--type", args->types, "Only these event types (repeatable)")
       ->delimiter(',');
   events->add_option("--limit", args->limit, "Print at most N events")->check(CLI::PositiveNumber);
+  events->add_flag("--follow", args->follow,
+                   "After the last event, keep printing new ones as the writer appends them "
+                   "(until SIGINT/SIGTERM, --limit, or the reader of stdout goes away)");
+  events->add_option("--format", args->format,
+                     "jsonl (default) or csv: a header row, the envelope's columns, then the "
+                     "payload's fields as columns with exactly one --type, else a `data` JSON "
+                     "column")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
   (*commands)[events] = [&g, args] { return RunEvents(g, *args); };
 
   auto* verify = app.add_subcommand(

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/entity_commands.h"
 #include "cli/exec_command.h"
+#include "cli/feed_command.h"
 #include "cli/log_commands.h"
 #include "cli/read_commands.h"
 #include "cli/replay_command.h"
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   AddEntityCommands(app, g, &commands);
   AddReadCommands(app, g, &commands);
   AddReplayCommand(app, g, &commands);
+  AddFeedCommand(app, g, &commands);
 
   try {
     app.parse(argc, argv);
