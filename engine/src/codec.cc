@@ -220,9 +220,15 @@ Result<fb::Payload> PeekPayloadType(uint64_t position, std::string_view bytes) {
 }
 
 std::string UuidToString(const fb::Uuid& uuid) {
-  char out[37];
-  uuid_unparse_lower(uuid.bytes()->Data(), out);
-  return out;
+  char out[36];
+  UuidToChars(uuid, out);
+  return std::string(out, 36);
+}
+
+void UuidToChars(const fb::Uuid& uuid, char out[36]) {
+  char text[37];
+  uuid_unparse_lower(uuid.bytes()->Data(), text);
+  std::memcpy(out, text, 36);
 }
 
 std::string NewUuidString() {
@@ -233,13 +239,17 @@ std::string NewUuidString() {
   return out;
 }
 
-std::string HexDigest(const Sha256Digest& digest) {
+void HexDigestTo(const Sha256Digest& digest, char out[64]) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(64, '0');
   for (size_t i = 0; i < digest.size(); ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
     out[2 * i + 1] = kHex[digest[i] & 0xf];
   }
+}
+
+std::string HexDigest(const Sha256Digest& digest) {
+  std::string out(64, '0');
+  HexDigestTo(digest, out.data());
   return out;
 }
 

@@ -71,9 +71,13 @@ Result<fb::Payload> PeekPayloadType(uint64_t position, std::string_view bytes);
 
 // The canonical text form of a uuid ("8-4-4-4-12", lower case).
 std::string UuidToString(const fb::Uuid& uuid);
+// The same into out[0..36) (no terminator, no allocation).
+void UuidToChars(const fb::Uuid& uuid, char out[36]);
 std::string NewUuidString();
 
 std::string HexDigest(const Sha256Digest& digest);
+// The same into out[0..64) (no terminator, no allocation).
+void HexDigestTo(const Sha256Digest& digest, char out[64]);
 
 // Microseconds since the epoch, system clock.
 int64_t NowMicros();

@@ -110,9 +110,11 @@ void ScalarText(reflection::BaseType type, const uint8_t* data, int enum_index, 
     case Format::kMoney:
       out->assign(FormatCents(v));
       return;
-    case Format::kTimestamp:
-      out->assign(FormatTimestamp(v));
+    case Format::kTimestamp: {
+      char t[kMaxTimestampChars];
+      out->assign(t, FormatTimestampTo(v, t));
       return;
+    }
     case Format::kPlain:
       AssignNumber(v, out);
       return;
@@ -183,16 +185,22 @@ void EnvelopeCells(const EventView& e, std::vector<std::string>* cells) {
   AssignString(env->stream(), &c[1]);
   AssignNumber(e.version(), &c[2]);
   c[3].assign(e.type_name());
-  c[4] = codec::UuidToString(*env->event_id());
+  char id[36];
+  codec::UuidToChars(*env->event_id(), id);
+  c[4].assign(id, 36);
   AssignString(env->command_id(), &c[5]);
   AssignString(env->correlation_id(), &c[6]);
   AssignString(env->causation_id(), &c[7]);
   AssignString(env->actor(), &c[8]);
-  c[9] = FormatTimestamp(e.recorded_at_us());
-  c[10] = FormatTimestamp(e.occurred_at_us());
+  char t[kMaxTimestampChars];
+  c[9].assign(t, FormatTimestampTo(e.recorded_at_us(), t));
+  c[10].assign(t, FormatTimestampTo(e.occurred_at_us(), t));
   AssignNumber(static_cast<unsigned>(env->schema_version()), &c[11]);
-  c[12] = codec::HexDigest(e.prev_hash());
-  c[13] = codec::HexDigest(e.hash());
+  char h[64];
+  codec::HexDigestTo(e.prev_hash(), h);
+  c[12].assign(h, 64);
+  codec::HexDigestTo(e.hash(), h);
+  c[13].assign(h, 64);
 }
 
 void PayloadCells(const EventView& e, std::vector<std::string>* cells) {

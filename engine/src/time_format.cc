@@ -2,26 +2,32 @@
 
 #include <date/date.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 
 namespace crm {
 
-std::string FormatTimestamp(int64_t micros) {
+size_t FormatTimestampTo(int64_t micros, char* buf) {
   // The calendar arithmetic is date's (days -> year/month/day); the fixed-width digits are
   // written directly: date::format goes through an ostringstream, which dominated `crm get` and
-  // history pages (two timestamps per entry).
+  // history pages (two timestamps per entry), and `crm events` writes two per event.
   using namespace std::chrono;
   const sys_time<microseconds> tp{microseconds{micros}};
   const auto day = floor<days>(tp);
   const date::year_month_day ymd{day};
   const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) return date::format("%FT%TZ", tp);
+  if (year < 0 || year > 9999) {
+    const std::string s = date::format("%FT%TZ", tp);
+    const size_t n = std::min(s.size(), kMaxTimestampChars);
+    std::memcpy(buf, s.data(), n);
+    return n;
+  }
   int64_t us = (tp - day).count();  // within the day, >= 0
   const int64_t secs = us / 1000000;
   us %= 1000000;
-  char buf[28];
-  auto put = [&buf](int at, int64_t v, int width) {
+  auto put = [buf](int at, int64_t v, int width) {
     for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
   };
   put(0, year, 4);
@@ -38,7 +44,12 @@ std::string FormatTimestamp(int64_t micros) {
   buf[19] = '.';
   put(20, us, 6);
   buf[26] = 'Z';
-  return std::string(buf, 27);
+  return 27;
+}
+
+std::string FormatTimestamp(int64_t micros) {
+  char buf[kMaxTimestampChars];
+  return std::string(buf, FormatTimestampTo(micros, buf));
 }
 
 std::optional<int64_t> ParseTimestamp(std::string_view text) {
