@@ -388,6 +388,38 @@ TEST_F(FeedTest, CsvParsesBackWithColumnsPerTypeOrADataColumn) {
   EXPECT_EQ(ParseCsv(r.out).size(), 1u);
 }
 
+// The JSON writer (engine/src/json_out.h) escapes what JSON requires, passes UTF-8 through,
+// and prints money as JSON numbers (SPEC §2).
+TEST_F(FeedTest, EventJsonEscapesEveryControlCharacterAndPrintsMoneyAsNumbers) {
+  ASSERT_NO_FATAL_FAILURE(Init());
+  std::string text;
+  for (int c = 1; c < 0x80; ++c) text.push_back(static_cast<char>(c));
+  text += "\xc3\xa9 \xe6\x97\xa5 \"\\ end";  // UTF-8 and the two escaped printables again
+  {
+    std::unique_ptr<EventStore> writer;  // the engine stores any bytes; the domain validates
+    ASSERT_NO_FATAL_FAILURE(OpenStore(db_, FastOptions(), &writer));
+    ASSERT_OK(writer->Append(NoteRequest("account-J", ExpectedVersion::NoStream(), {text})));
+  }
+  ASSERT_NO_FATAL_FAILURE(Exec(
+      R"({"type":"OpenAccount","account_id":"M1","name":"Money"})"
+      "\n"
+      R"({"type":"RecordAccountRevenue","account_id":"M1","amount":"1234.05"})"
+      "\n"));
+  ProcessResult r = Crm({"--db", db_, "events", "--from", "2"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  rapidjson::Document note = Json(lines[0]);
+  ASSERT_TRUE(note["data"]["text"].IsString());
+  EXPECT_EQ(std::string(note["data"]["text"].GetString(), note["data"]["text"].GetStringLength()),
+            text);
+  EXPECT_EQ(lines[0].find('\t'), std::string::npos) << "no raw control character in the line";
+  rapidjson::Document revenue = Json(lines[2]);
+  ASSERT_TRUE(revenue["data"]["amount"].IsNumber()) << lines[2];
+  EXPECT_DOUBLE_EQ(revenue["data"]["amount"].GetDouble(), 1234.05);
+  EXPECT_NE(lines[2].find(R"("amount":1234.05)"), std::string::npos) << lines[2];
+}
+
 TEST_F(FeedTest, ListAndReset) {
   ASSERT_NO_FATAL_FAILURE(Init());
   {
