@@ -33,8 +33,10 @@ StopSignals InstallStopSignals() {
     struct sigaction sa = {};
     sa.sa_handler = OnStopSignal;
     sigemptyset(&sa.sa_mask);
-    // SA_RESTART: RocksDB's and our writes resume; waits (poll) return early anyway.
-    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    // SA_RESTART: RocksDB's and our writes resume; waits (poll) return early anyway. Later
+    // signals only repeat the request (`timeout` and a terminal's Ctrl-C can both deliver one to
+    // the process and one to its group).
+    sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
     struct sigaction ignore = {};

@@ -13,9 +13,9 @@ struct StopSignals {
   int wake_fd = -1;  // readable once a stop was requested (cuts a wait short); -1 if unavailable
 };
 
-// Installs the handlers (once per process; later calls return the same). A second SIGINT or
-// SIGTERM gets the default action (terminates at once), for a command stuck writing to a reader
-// that stopped reading.
+// Installs the handlers (once per process; later calls return the same). A command blocked
+// writing to a reader that is alive but not reading stays blocked until it reads or goes away
+// (then EPIPE ends it); SIGKILL ends it at once.
 StopSignals InstallStopSignals();
 
 }  // namespace crm::cli
