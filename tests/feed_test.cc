@@ -262,6 +262,33 @@ TEST_F(FeedTest, FollowStopsAtTheLimit) {
   EXPECT_TRUE(ExitedWith(child->Wait(), 0));
 }
 
+TEST_F(FeedTest, FollowKeepsTheStreamAndTypeFilters) {
+  ASSERT_NO_FATAL_FAILURE(Init());
+  ASSERT_NO_FATAL_FAILURE(Exec(R"({"type":"OpenAccount","account_id":"F1","name":"F"})"
+                               "\n"
+                               R"({"type":"AddAccountNote","account_id":"F1","text":"old"})"
+                               "\n"));
+  // The stream's existing events come through its index, the later ones from the log.
+  auto child = ChildProcess::Start({CRM_BIN, "--db", db_, "events", "--follow", "--stream",
+                                    "account-F1", "--type", "AccountNoteAdded"});
+  ASSERT_NE(child, nullptr);
+  auto line = child->ReadLine(10s);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(PositionOf(*line), 3u);
+  ASSERT_NO_FATAL_FAILURE(Exec(R"({"type":"OpenAccount","account_id":"F2","name":"G"})"
+                               "\n"
+                               R"({"type":"AddAccountNote","account_id":"F2","text":"other"})"
+                               "\n"
+                               R"({"type":"AddAccountNote","account_id":"F1","text":"new"})"
+                               "\n"));
+  line = child->ReadLine(10s);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(PositionOf(*line), 6u) << "only account-F1's notes: " << *line;
+  EXPECT_TRUE(child->ReadLinesFor(300ms).empty());
+  child->Kill(SIGINT);
+  EXPECT_TRUE(ExitedWith(child->Wait(), 0));
+}
+
 TEST_F(FeedTest, FeedFollowCheckpointsWhatItDeliveredAndStopsOnSigterm) {
   ASSERT_NO_FATAL_FAILURE(Init());
   auto child = ChildProcess::Start({CRM_BIN, "--db", db_, "feed", "live", "--follow"});
