@@ -237,9 +237,9 @@ void AddLogCommands(CLI::App& app, const Globals& g, Commands* commands) {
                    "After the last event, keep printing new ones as the writer appends them "
                    "(until SIGINT/SIGTERM, --limit, or the reader of stdout goes away)");
   events->add_option("--format", args->format,
-                     "jsonl (default) or csv: a header row, the envelope's columns, then the "
-                     "payload's fields as columns with exactly one --type, else a `data` JSON "
-                     "column")
+                     "jsonl (default) or csv: a header row, the envelope's columns, then with "
+                     "exactly one --type the payload's fields as columns (data.name, "
+                     "data.billing_address.city, ...), else one `data` JSON column")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   (*commands)[events] = [&g, args] { return RunEvents(g, *args); };
 
