@@ -40,7 +40,7 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(const std::string& path) {
   r->fd_ = fd;
   r->path_ = path;
   r->size_ = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
-  if (csv_init(&r->parser_, CSV_STRICT_FINI) != 0) return Status::IOError("out of memory");
+  if (csv_init(&r->parser_, 0) != 0) return Status::IOError("out of memory");
   r->parser_ready_ = true;
   csv_set_space_func(&r->parser_, NoSpace);
   return r;
@@ -102,7 +102,13 @@ Result<bool> CsvReader::ReadChunk() {
   if (n < 0) return Status::IOError("reading " + path_ + ": " + std::strerror(errno));
   if (n == 0) {
     eof_ = true;
-    const bool open_quote = csv_fini(&parser_, OnField, OnRecordEnd, this) != 0;
+    // libcsv reports an unterminated quoted field only in strict mode, which also rejects the
+    // stray quotes of unquoted fields (5" screen); its parser state tells: a field begun (2)
+    // inside quotes.
+    constexpr int kFieldBegun = 2;
+    const bool open_quote = parser_.pstate == kFieldBegun && parser_.quoted;
+    csv_fini(&parser_, OnField, OnRecordEnd, this);
+    if (open_quote && !ready_.empty()) ready_.pop_back();  // the unterminated record
     if (open_quote && !fatal_) {
       CsvRecord bad;
       bad.line = start_line_;

@@ -735,17 +735,15 @@ void CsvImport::Impl::SetColumn(int field, RowReport* report) const {
 }
 
 // The field a command's error message is about: messages start with the field's name
-// ("email is not a valid e-mail address…", "invalid priority…", `field "name" is required`) or
+// ("email is not a valid e-mail address…", "invalid priority…", `missing required field "name"`) or
 // name an entity ("account \"A9\" does not exist"). Otherwise the command's trigger.
 int CsvImport::Impl::BlameField(std::string_view message, std::string_view code,
                                 const bulk::RowCommand& cmd, bool is_create) const {
   const bulk::KindDef& k = *kind;
   std::string_view m = message;
-  for (std::string_view prefix : {"invalid ", "duplicate "}) {
+  for (std::string_view prefix :
+       {"invalid ", "duplicate ", "missing required field \"", "field \""}) {
     if (m.substr(0, prefix.size()) == prefix) m.remove_prefix(prefix.size());
-  }
-  if (m.substr(0, 7) == "field \"") {
-    m.remove_prefix(7);
   }
   auto starts_with_word = [&](std::string_view word) {
     if (m.substr(0, word.size()) != word) return false;
