@@ -101,8 +101,8 @@ Doc RecordDoc(const Record& r, const DocOptions& options) {
       const Value& v = r.values[i];
       for (size_t p = 0; p < kAddressParts.size(); ++p) {
         std::string name = std::string(fields[i].name) + "." + std::string(kAddressParts[p]);
-        if (v.set && !v.address[p].empty()) {
-          AddString(&doc, std::move(name), v.address[p]);
+        if (v.set && !v.address.get()[p].empty()) {
+          AddString(&doc, std::move(name), v.address.get()[p]);
         } else {
           doc.Add(std::move(name), "null", "");
         }
