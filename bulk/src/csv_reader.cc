@@ -75,8 +75,8 @@ void CsvReader::Feed(const char* data, size_t len) {
   if (csv_parse(&parser_, data, len, OnField, OnRecordEnd, this) != len) {
     CsvRecord bad;
     bad.line = start_line_;
-    bad.problem = std::string("reading the row starting at line ") +
-                  std::to_string(start_line_) + ": " + csv_strerror(csv_error(&parser_));
+    bad.problem = std::string("reading the row starting at line ") + std::to_string(start_line_) +
+                  ": " + csv_strerror(csv_error(&parser_));
     ready_.push_back(std::move(bad));
     fatal_ = true;
     return;
@@ -84,8 +84,8 @@ void CsvReader::Feed(const char* data, size_t len) {
   if (in_record_ && record_bytes_ + csv_get_buffer_size(&parser_) > kMaxRecordBytes) {
     CsvRecord bad;
     bad.line = start_line_;
-    bad.problem = "the row starting at line " + std::to_string(start_line_) +
-                  " is longer than " + std::to_string(kMaxRecordBytes >> 20) +
+    bad.problem = "the row starting at line " + std::to_string(start_line_) + " is longer than " +
+                  std::to_string(kMaxRecordBytes >> 20) +
                   " MiB (an unterminated quoted field?); the rest of the file is not read";
     ready_.push_back(std::move(bad));
     fatal_ = true;

@@ -28,8 +28,8 @@ inline constexpr size_t kMaxRecordBytes = size_t{16} << 20;
 
 struct CsvRecord {
   std::vector<std::string> fields;
-  uint64_t line = 0;     // line of the file (from 1, counting LF) where the record starts
-  std::string problem;   // non-empty: the record is malformed and the input ends here
+  uint64_t line = 0;    // line of the file (from 1, counting LF) where the record starts
+  std::string problem;  // non-empty: the record is malformed and the input ends here
 };
 
 class CsvReader {

@@ -6,8 +6,8 @@
 // Decisions are only ever taken against committed state: a row that matches an earlier row of
 // its own batch waits until that row's commands have committed (or failed), then runs again on
 // the new snapshot, so the first row of a pair wins exactly as if they were in two files.
-#include <rapidjson/document.h>
 #include <openssl/sha.h>
+#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
@@ -23,8 +23,8 @@
 namespace crm {
 
 const std::vector<std::string_view>& ImportKinds() {
-  static const std::vector<std::string_view> kinds = {"account", "contact", "lead",
-                                                      "opportunity", "ticket"};
+  static const std::vector<std::string_view> kinds = {"account", "contact", "lead", "opportunity",
+                                                      "ticket"};
   return kinds;
 }
 
@@ -224,8 +224,8 @@ Result<std::unique_ptr<CsvImport>> CsvImport::Open(const std::string& path,
   auto impl = std::make_unique<Impl>();
   impl->kind = bulk::FindKind(options.kind);
   if (!impl->kind) {
-    return Status::InvalidArgument("cannot import '" + options.kind +
-                                   "': import supports " + bulk::Join(ImportKinds()));
+    return Status::InvalidArgument("cannot import '" + options.kind + "': import supports " +
+                                   bulk::Join(ImportKinds()));
   }
   impl->options = options;
   if (impl->options.batch_rows == 0) impl->options.batch_rows = 1;
@@ -261,9 +261,9 @@ Status CsvImport::Impl::Map(const ImportOptions& o) {
       field = bulk::FieldNamed(k, target);
       if (field < 0) field = bulk::FindField(k, target);
       if (field < 0) {
-        return Status::InvalidArgument("--map " + src + "=" + target + ": " +
-                                       std::string(k.kind) + " has no field '" + target +
-                                       "' (fields: " + importable() + ")");
+        return Status::InvalidArgument("--map " + src + "=" + target + ": " + std::string(k.kind) +
+                                       " has no field '" + target + "' (fields: " + importable() +
+                                       ")");
       }
       if (k.fields[field].use == Use::kComputed) {
         return Status::InvalidArgument("--map " + src + "=" + target + ": '" +
@@ -308,10 +308,10 @@ Status CsvImport::Impl::Map(const ImportOptions& o) {
         col.use = ImportColumn::Use::kField;
         col.field = std::string(k.fields[field].name);
         if (column_of_field[field] >= 0) {
-          return Status::InvalidArgument(
-              "columns '" + headers[column_of_field[field]] + "' and '" + headers[c] +
-              "' both map to " + col.field + "; choose one with --map (e.g. --map '" +
-              headers[c] + "=' ignores the second)");
+          return Status::InvalidArgument("columns '" + headers[column_of_field[field]] + "' and '" +
+                                         headers[c] + "' both map to " + col.field +
+                                         "; choose one with --map (e.g. --map '" + headers[c] +
+                                         "=' ignores the second)");
         }
         column_of_field[field] = static_cast<int>(c);
         field_of_column[c] = field;
@@ -320,17 +320,16 @@ Status CsvImport::Impl::Map(const ImportOptions& o) {
     columns.push_back(std::move(col));
   }
   if (std::all_of(field_of_column.begin(), field_of_column.end(), [](int f) { return f < 0; })) {
-    return Status::InvalidArgument("no column of " + path + " maps to " +
-                                   std::string(k.kind) + " fields (" + importable() +
+    return Status::InvalidArgument("no column of " + path + " maps to " + std::string(k.kind) +
+                                   " fields (" + importable() +
                                    "); rename the header or use --map SRC=FIELD");
   }
   for (size_t f = 0; f < k.fields.size(); ++f) {
     if (k.fields[f].required && column_of_field[f] < 0) {
-      return Status::InvalidArgument("no column of " + path + " maps to " +
-                                     std::string(k.fields[f].name) + ", which every " +
-                                     std::string(k.kind) +
-                                     " needs; rename the header or use --map SRC=" +
-                                     std::string(k.fields[f].name));
+      return Status::InvalidArgument(
+          "no column of " + path + " maps to " + std::string(k.fields[f].name) + ", which every " +
+          std::string(k.kind) +
+          " needs; rename the header or use --map SRC=" + std::string(k.fields[f].name));
     }
   }
   return Status::Ok();
@@ -498,8 +497,7 @@ bulk::Plan CsvImport::Impl::PlanRow(
         value = std::string(trimmed);
         if (!bulk::IsJsonNumber(value)) {
           return fail(f, "VALIDATION_ERROR",
-                      std::string(def.name) + " must be a whole number, not " +
-                          bulk::Quoted(cell));
+                      std::string(def.name) + " must be a whole number, not " + bulk::Quoted(cell));
         }
         break;
       case bulk::Shape::kTime:
@@ -560,7 +558,8 @@ bulk::Plan CsvImport::Impl::PlanRow(
   const bool update = !existing.empty() && options.on_duplicate == OnDuplicate::kUpdate;
   if (existing.empty() || update) {
     for (auto& key : row_keys) keys->emplace(std::move(key), std::make_pair(row.number, id));
-    if (update) keys->emplace(std::string("id") + '\0' + existing, std::make_pair(row.number, existing));
+    if (update)
+      keys->emplace(std::string("id") + '\0' + existing, std::make_pair(row.number, existing));
   }
 
   // A parent account that neither exists nor comes earlier in this batch is linked at the end.
@@ -626,8 +625,8 @@ bulk::Plan CsvImport::Impl::PlanRow(
   return p;
 }
 
-std::optional<RowReport> CsvImport::Impl::Finish(
-    bulk::Plan& p, const std::vector<bulk::CommandResult>& results) {
+std::optional<RowReport> CsvImport::Impl::Finish(bulk::Plan& p,
+                                                 const std::vector<bulk::CommandResult>& results) {
   switch (p.action) {
     case Action::kSkip:
       ++summary.skipped;
@@ -735,8 +734,8 @@ void CsvImport::Impl::SetColumn(int field, RowReport* report) const {
 }
 
 // The field a command's error message is about: messages start with the field's name
-// ("email is not a valid e-mail address…", "invalid priority…", `missing required field "name"`) or
-// name an entity ("account \"A9\" does not exist"). Otherwise the command's trigger.
+// ("email is not a valid e-mail address…", "invalid priority…", `missing required field
+// "name"`) or name an entity ("account 'A9' does not exist"). Otherwise the command's trigger.
 int CsvImport::Impl::BlameField(std::string_view message, std::string_view code,
                                 const bulk::RowCommand& cmd, bool is_create) const {
   const bulk::KindDef& k = *kind;
@@ -782,9 +781,8 @@ int CsvImport::Impl::BlameField(std::string_view message, std::string_view code,
     }
   }
   if (is_create && code == "RULE_VIOLATION" && k.kind == "account") {
-    return bulk::FieldNamed(k, message.find("parent") != std::string_view::npos
-                                   ? "parent_account_id"
-                                   : "type");
+    return bulk::FieldNamed(
+        k, message.find("parent") != std::string_view::npos ? "parent_account_id" : "type");
   }
   return cmd.trigger;
 }

@@ -167,7 +167,8 @@ Commands CreateCommands(const RowValues& row, const std::string& id, bool withou
   const int status = FieldWithUse(*row.kind, Use::kStatus);
   const std::string& state = status >= 0 ? row.v[status] : row.named("");
   // Opportunities open in an open stage; a closed one is won or lost right after.
-  const bool closed_stage = kind == "opportunity" && (state == "ClosedWon" || state == "ClosedLost");
+  const bool closed_stage =
+      kind == "opportunity" && (state == "ClosedWon" || state == "ClosedLost");
   AddFields(row, nullptr, create, [&](const FieldDef& f) {
     return f.use == Use::kCreate && !(without_parent && f.name == "parent_account_id");
   });
@@ -191,7 +192,8 @@ Commands CreateCommands(const RowValues& row, const std::string& id, bool withou
       if (reason.empty()) {
         return Problem(status, "a Disqualified lead needs a disqualify_reason");
       }
-      out.push_back(FollowUp(row, "DisqualifyLead", id, occurred).Str("reason", reason).Done(status));
+      out.push_back(
+          FollowUp(row, "DisqualifyLead", id, occurred).Str("reason", reason).Done(status));
     } else if (state == "Converted") {
       return Problem(status,
                      "a Converted lead cannot be imported: its conversion created an account, a "
@@ -214,13 +216,14 @@ Commands CreateCommands(const RowValues& row, const std::string& id, bool withou
     const bool beyond_assigned = !state.empty() && state != "New" && state != "Assigned";
     if (state == "Assigned" || beyond_assigned) {
       if (assignee.empty()) {
-        return Problem(status, "a ticket with status " + state +
-                                   " needs an assignee (it is assigned first)");
+        return Problem(
+            status, "a ticket with status " + state + " needs an assignee (it is assigned first)");
       }
     }
     if (!assignee.empty()) {
-      out.push_back(
-          FollowUp(row, "AssignTicket", id, occurred).Str("assignee", assignee).Done(assignee_field));
+      out.push_back(FollowUp(row, "AssignTicket", id, occurred)
+                        .Str("assignee", assignee)
+                        .Done(assignee_field));
     }
     if (beyond_assigned) {
       out.push_back(FollowUp(row, "ChangeTicketStatus", id, occurred)
@@ -282,8 +285,9 @@ Commands UpdateCommands(const RowValues& row, const std::string& id, const Doc& 
                         .Done(Field(row, "type")));
     }
     if (differs("owner")) {
-      out.push_back(
-          Json("AssignAccount", "account_id", id).Str("owner", row.named("owner")).Done(Field(row, "owner")));
+      out.push_back(Json("AssignAccount", "account_id", id)
+                        .Str("owner", row.named("owner"))
+                        .Done(Field(row, "owner")));
     }
     if (state_differs && state == "Inactive") {
       Json j("DeactivateAccount", "account_id", id);
@@ -319,7 +323,8 @@ Commands UpdateCommands(const RowValues& row, const std::string& id, const Doc& 
       if (const auto& reason = row.named("lost_reason"); !reason.empty()) j.Str("reason", reason);
       out.push_back(j.Done(status));
     } else if (state_differs) {
-      out.push_back(Json("ChangeOpportunityStage", "opportunity_id", id).Str("stage", state).Done(status));
+      out.push_back(
+          Json("ChangeOpportunityStage", "opportunity_id", id).Str("stage", state).Done(status));
     }
   } else if (kind == "ticket") {
     if (differs("assignee")) {
