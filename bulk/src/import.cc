@@ -8,11 +8,12 @@
 // the new snapshot, so the first row of a pair wins exactly as if they were in two files.
 #include <openssl/sha.h>
 #include <rapidjson/document.h>
-#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <unordered_map>
 
 #include "bulk/src/csv_reader.h"
