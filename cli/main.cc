@@ -13,6 +13,7 @@
 #include "cli/log_commands.h"
 #include "cli/read_commands.h"
 #include "cli/replay_command.h"
+#include "cli/transfer_commands.h"
 
 namespace {
 
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
   AddEntityCommands(app, g, &commands);
   AddReadCommands(app, g, &commands);
   AddReplayCommand(app, g, &commands);
+  AddExportCommand(app, g, &commands);
+  AddImportCommand(app, g, &commands);
   AddFeedCommand(app, g, &commands);
 
   try {

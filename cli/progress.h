@@ -1,4 +1,5 @@
-// A progress line on stderr for long runs (replay, rebuilds on open): events done, events/s, ETA.
+// A progress line on stderr for long runs (replay, rebuilds on open, imports): items done, items/s,
+// ETA.
 // Quiet when stderr is not a terminal, and redrawn at most 10 times a second.
 #pragma once
 
@@ -13,7 +14,9 @@ namespace crm::cli {
 
 class ProgressBar {
  public:
-  explicit ProgressBar(std::string label) : label_(std::move(label)), tty_(::isatty(2) == 1) {}
+  // `unit` names what is counted ("events", "rows").
+  explicit ProgressBar(std::string label, std::string unit = "events")
+      : label_(std::move(label)), unit_(std::move(unit)), tty_(::isatty(2) == 1) {}
   ~ProgressBar() { Finish(); }
 
   void Update(uint64_t done, uint64_t total) {
@@ -27,9 +30,9 @@ class ProgressBar {
     const double rate = secs > 0 ? double(done) / secs : 0;
     const double pct = total ? 100.0 * double(done) / double(total) : 100.0;
     const double eta = rate > 0 ? double(total - done) / rate : 0;
-    std::fprintf(stderr, "\r%s %llu/%llu events  %5.1f%%  %.0f events/s  ETA %.0fs   ",
-                 label_.c_str(), static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total), pct, rate, eta);
+    std::fprintf(stderr, "\r%s %llu/%llu %s  %5.1f%%  %.0f %s/s  ETA %.0fs   ", label_.c_str(),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 unit_.c_str(), pct, rate, unit_.c_str(), eta);
     std::fflush(stderr);
   }
 
@@ -46,6 +49,7 @@ class ProgressBar {
 
  private:
   std::string label_;
+  std::string unit_;
   bool tty_;
   bool drawn_ = false;
   uint64_t done_ = 0;

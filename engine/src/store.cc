@@ -9,10 +9,12 @@
 #include "engine/src/store.h"
 
 #include <rocksdb/iterator.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <unordered_set>
 
 #include "crm/schemas/records_generated.h"
@@ -567,6 +569,20 @@ Status StoreImpl::CatchUp() {
   CRM_RETURN_IF_ERROR(LoadTail());
   commit_cv_.notify_all();
   return Status::Ok();
+}
+
+Status StoreImpl::Checkpoint(const std::string& dir) {
+  if (db_->follower()) return Status::NotSupported("a follower cannot make a checkpoint");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return Status::InvalidArgument("checkpoint directory " + dir + " already exists");
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  CRM_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_->db(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // No flush first (the default): the live database's files stay as they are; its write-ahead
+  // log is copied instead.
+  return FromRocks(checkpoint->CreateCheckpoint(dir, UINT64_MAX), "checkpoint to " + dir);
 }
 
 bool StoreImpl::WaitForPosition(uint64_t position,

@@ -57,6 +57,7 @@ class StoreImpl final : public EventStore {
                                                                const Progress& progress,
                                                                const std::function<bool(const EventView&)>& include) override;
   Result<std::optional<RecordedEvent>> ReadEvent(uint64_t position) override;
+  Status Checkpoint(const std::string& dir) override;
   Durability durability() const override { return options_.durability; }
   const std::string& path() const override { return dir_; }
 

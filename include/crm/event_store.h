@@ -322,6 +322,13 @@ class EventStore {
   // One event by position; std::nullopt if there is none. Errors: kCorruption, kIOError.
   virtual Result<std::optional<RecordedEvent>> ReadEvent(uint64_t position) = 0;
 
+  // A consistent copy of the whole database in `dir` (which must not exist yet), openable as a
+  // database of its own: SST files are hard-linked when `dir` is on the same file system (copied
+  // otherwise) and the write-ahead log is copied, so the live database is not changed. For work
+  // that must not touch the database, e.g. `crm import --dry-run` runs on such a copy.
+  // REQUIRES: kReadWrite (else kNotSupported). Errors: kInvalidArgument (`dir` exists), kIOError.
+  virtual Status Checkpoint(const std::string& dir) = 0;
+
   virtual Durability durability() const = 0;
   virtual const std::string& path() const = 0;
 

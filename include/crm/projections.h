@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,7 +27,9 @@ namespace crm {
 inline constexpr std::string_view kProjectorName = "crm";
 // Bump on any change to what the projector stores (fields, keys, summaries): the next writable
 // open then rebuilds the projections from the log.
-inline constexpr uint32_t kProjectorVersion = 2;  // 2: note summaries name their mentions
+inline constexpr uint32_t kProjectorVersion = 3;  // 2: note summaries name their mentions
+                                                  // 3: match index (account e-mail and phone,
+                                                  //    contact e-mail) for duplicate detection
 
 // The projector (its LRU of decoded rows holds at most `cache_entries` rows).
 std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries = size_t{1} << 16);
@@ -55,6 +58,28 @@ struct ListQuery {
   std::string after_id;    // paging: only ids greater than this
 };
 
+// How an entity's state becomes a Doc.
+struct DocOptions {
+  // Each address as five fields "<field>.street", ".city", ".state", ".postal_code", ".country"
+  // (JSON strings or null) instead of one object whose text joins the parts: what `crm export`
+  // writes, so that a CSV keeps every part in its own column.
+  bool flat_addresses = false;
+  // A last field "version" (the entity stream's version), as `get` and `list` print.
+  bool version = true;
+};
+
+// The field names of the rows of `kind` under `options`, in order (a CSV header for a kind
+// without entities). Errors: kInvalidArgument (unknown kind).
+Result<std::vector<std::string>> DocColumns(std::string_view kind, const DocOptions& options = {});
+
+// Duplicate detection (`crm import`): the match keys the projections index, and how a value is
+// normalised for each -- account "name" (ASCII case-insensitive), account "email"
+// (case-insensitive, surrounding spaces ignored), account "phone" (its digits; fewer than 3
+// digits never match), contact "email". Returns "" for a value that matches nothing.
+std::string MatchValue(std::string_view key, std::string_view value);
+// Whether `kind` is indexed by match key `key`.
+bool HasMatchKey(std::string_view kind, std::string_view key);
+
 struct ReportOptions {
   int days = 30;        // `inactive`: accounts without a history entry in the last `days` days
   int64_t now_us = 0;   // "now" for `inactive`; 0: the wall clock
@@ -79,11 +104,24 @@ class CrmReader {
 
   // The current state of one entity, or std::nullopt if it does not exist.
   // Errors: kInvalidArgument (unknown kind), kCorruption (a row fails verification), kIOError.
-  Result<std::optional<Doc>> Get(std::string_view kind, std::string_view id);
+  Result<std::optional<Doc>> Get(std::string_view kind, std::string_view id,
+                                 const DocOptions& options = {});
 
   // Entities of a kind in id order. Errors: kInvalidArgument (unknown kind, filter or enum
   // value; the message lists the allowed ones), kCorruption, kIOError.
   Result<std::vector<Doc>> List(const ListQuery& query);
+
+  // List, streamed: calls fn(doc) for each entity in order until fn returns false. Memory stays
+  // O(one row) whatever the number of entities (a name-prefix filter collects the matching ids
+  // first). Errors: as List.
+  Status ForEach(const ListQuery& query, const std::function<bool(Doc&&)>& fn,
+                 const DocOptions& options = {});
+
+  // Ids of the entities of `kind` whose match key `key` equals MatchValue(key, value), in id
+  // order, at most `limit` (0: all). No ids for a value that matches nothing.
+  // Errors: kInvalidArgument (HasMatchKey(kind, key) is false), kIOError.
+  Result<std::vector<std::string>> FindMatches(std::string_view kind, std::string_view key,
+                                               std::string_view value, size_t limit = 0);
 
   // The history of a stream that keeps one (account-…, also contact-… and lead-…), newest first:
   // at most `limit` entries (0: all) with position < `before` (0: no bound). Each entry:

@@ -32,6 +32,11 @@ constexpr FilterSpec kQuote[] = {{"status", quote::kStatus, false}};
 constexpr FilterSpec kInvoice[] = {{"status", invoice::kStatus, false}};
 constexpr FilterSpec kUser[] = {{"type", user::kRole, false}, {"name", kDisplayName, true}};
 
+constexpr MatchSpec kAccountMatch[] = {{"email", account::kEmail}, {"phone", account::kPhone}};
+constexpr MatchSpec kContactMatch[] = {{"email", contact::kEmail}};
+
+bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 std::vector<std::string_view> Names(const char* const* names) {
   std::vector<std::string_view> out;
   for (; *names; ++names) out.emplace_back(*names);
@@ -109,6 +114,29 @@ std::string FilterValue(const Record& r, const FilterSpec& f) {
   return Lower(f.field == kDisplayName ? DisplayName(r) : std::string(r.str(f.field)));
 }
 
+std::span<const MatchSpec> MatchKeys(Kind kind) {
+  switch (kind) {
+    case Kind::kAccount: return kAccountMatch;
+    case Kind::kContact: return kContactMatch;
+    default: return {};
+  }
+}
+
+std::string NormalizeMatch(std::string_view key, std::string_view value) {
+  if (key == "phone") {
+    std::string digits;
+    for (char c : value) {
+      if (c >= '0' && c <= '9') digits.push_back(c);
+    }
+    return digits.size() >= 3 ? digits : std::string();
+  }
+  if (key == "email") {
+    while (!value.empty() && IsAsciiSpace(value.front())) value.remove_prefix(1);
+    while (!value.empty() && IsAsciiSpace(value.back())) value.remove_suffix(1);
+  }
+  return Lower(value);
+}
+
 std::vector<std::string> IndexKeys(const Record& r) {
   std::vector<std::string> out;
   if (!r.exists()) return out;
@@ -116,6 +144,10 @@ std::vector<std::string> IndexKeys(const Record& r) {
   for (const auto& f : Filters(r.kind)) {
     std::string v = FilterValue(r, f);
     if (!v.empty()) out.push_back(keys::Index(kind, f.filter, v, RecordId(r)));
+  }
+  for (const auto& m : MatchKeys(r.kind)) {
+    std::string v = NormalizeMatch(m.key, r.str(static_cast<uint16_t>(m.field)));
+    if (!v.empty()) out.push_back(keys::Index(kind, m.key, v, RecordId(r)));
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -28,7 +28,18 @@ std::string Lower(std::string_view s);
 // The values an enum-valued filter accepts (its enumeration); empty for free-text filters.
 std::vector<std::string_view> AllowedValues(Kind kind, std::string_view filter);
 
-// Every index key of a row (keys::Index), sorted.
+// Match keys for duplicate detection (crm import): exact lookups of a normalised value. They share
+// the `x:` key family with the filters but are not list filters. A kind's "name" match key is its
+// "name" filter's index (kept for accounts only).
+struct MatchSpec {
+  std::string_view key;  // "email", "phone"
+  int field;
+};
+std::span<const MatchSpec> MatchKeys(Kind kind);
+// The normalised value of a match key (see crm::MatchValue); "" = no entry.
+std::string NormalizeMatch(std::string_view key, std::string_view value);
+
+// Every index key of a row (keys::Index): its filters' and its match keys', sorted.
 std::vector<std::string> IndexKeys(const Record& r);
 
 }  // namespace crm::proj

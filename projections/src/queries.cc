@@ -38,6 +38,30 @@ std::string Doc::ToJson() const {
   return out;
 }
 
+Result<std::vector<std::string>> DocColumns(std::string_view kind, const DocOptions& options) {
+  auto k = proj::ParseKind(kind);
+  if (!k.ok()) return k.status();
+  std::vector<std::string> out;
+  for (const auto& f : proj::RecordDoc(proj::Record::Empty(*k), options).fields) {
+    out.push_back(f.name);
+  }
+  return out;
+}
+
+std::string MatchValue(std::string_view key, std::string_view value) {
+  return proj::NormalizeMatch(key, value);
+}
+
+bool HasMatchKey(std::string_view kind, std::string_view key) {
+  auto k = proj::KindNamed(kind);
+  if (!k) return false;
+  if (key == "name") return *k == Kind::kAccount;
+  for (const auto& m : proj::MatchKeys(*k)) {
+    if (m.key == key) return true;
+  }
+  return false;
+}
+
 std::vector<std::string_view> ListFilters(std::string_view kind) {
   std::vector<std::string_view> out;
   if (auto k = proj::KindNamed(kind)) {
@@ -68,12 +92,26 @@ void AddValue(Doc* doc, const FieldSpec& spec, const Value& v) {
   doc->Add(std::string(spec.name), std::move(json), PlainValue(spec, v));
 }
 
-Doc RecordDoc(const Record& r) {
+Doc RecordDoc(const Record& r, const DocOptions& options) {
   Doc doc;
   const auto& fields = Spec(r.kind).fields;
-  doc.fields.reserve(fields.size() + 1);
-  for (size_t i = 0; i < fields.size(); ++i) AddValue(&doc, fields[i], r.values[i]);
-  AddNumber(&doc, "version", static_cast<int64_t>(r.version));
+  doc.fields.reserve(fields.size() + (options.flat_addresses ? 9 : 1));
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (options.flat_addresses && fields[i].type == Type::kAddress) {
+      const Value& v = r.values[i];
+      for (size_t p = 0; p < kAddressParts.size(); ++p) {
+        std::string name = std::string(fields[i].name) + "." + std::string(kAddressParts[p]);
+        if (v.set && !v.address.get()[p].empty()) {
+          AddString(&doc, std::move(name), v.address.get()[p]);
+        } else {
+          doc.Add(std::move(name), "null", "");
+        }
+      }
+      continue;
+    }
+    AddValue(&doc, fields[i], r.values[i]);
+  }
+  if (options.version) AddNumber(&doc, "version", static_cast<int64_t>(r.version));
   return doc;
 }
 
@@ -151,13 +189,14 @@ uint64_t CrmReader::position() const { return impl_->snapshot.checkpoint; }
 
 ProjectionReader& CrmReader::rows() { return impl_->reader(); }
 
-Result<std::optional<Doc>> CrmReader::Get(std::string_view kind, std::string_view id) {
+Result<std::optional<Doc>> CrmReader::Get(std::string_view kind, std::string_view id,
+                                          const DocOptions& options) {
   auto k = proj::ParseKind(kind);
   if (!k.ok()) return k.status();
   auto row = proj::ReadRow(impl_->reader(), StreamName(kind, id));
   if (!row.ok()) return row.status();
   if (!row->has_value()) return std::optional<Doc>();
-  return std::optional<Doc>(proj::RecordDoc(**row));
+  return std::optional<Doc>(proj::RecordDoc(**row, options));
 }
 
 namespace {
@@ -188,7 +227,8 @@ std::string_view IdOfIndexKey(std::string_view key) {
 
 }  // namespace
 
-Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
+Status CrmReader::ForEach(const ListQuery& q, const std::function<bool(Doc&&)>& fn,
+                          const DocOptions& options) {
   auto kind = proj::ParseKind(q.kind);
   if (!kind.ok()) return kind.status();
   std::vector<Condition> conditions;
@@ -212,7 +252,8 @@ Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
     conditions.push_back({spec, proj::Lower(value)});
   }
 
-  std::vector<Doc> out;
+  size_t emitted = 0;
+  bool stopped = false;
   const size_t limit = q.limit == 0 ? SIZE_MAX : q.limit;
   Status error;
   ProjectionReader& reader = impl_->reader();
@@ -223,8 +264,11 @@ Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
       error = row.status();
       return false;
     }
-    if (row->has_value() && Matches(**row, conditions)) out.push_back(proj::RecordDoc(**row));
-    return out.size() < limit;
+    if (row->has_value() && Matches(**row, conditions)) {
+      ++emitted;
+      if (!fn(proj::RecordDoc(**row, options))) stopped = true;
+    }
+    return !stopped && emitted < limit;
   };
 
   const Condition* driver = nullptr;
@@ -265,9 +309,38 @@ Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
         prefix, start_after.empty() ? "" : prefix + start_after,
         [&](std::string_view k, std::string_view) { return consider(k.substr(prefix.size())); }));
   }
-  if (!error.ok()) return error;
+  return error;
+}
+
+Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
+  std::vector<Doc> out;
+  CRM_RETURN_IF_ERROR(ForEach(q, [&](Doc&& d) {
+    out.push_back(std::move(d));
+    return true;
+  }));
   return out;
 }
+
+Result<std::vector<std::string>> CrmReader::FindMatches(std::string_view kind,
+                                                        std::string_view key,
+                                                        std::string_view value, size_t limit) {
+  if (!HasMatchKey(kind, key)) {
+    return Status::InvalidArgument(WithArticle(kind) + " has no match key '" + std::string(key) +
+                                   "'");
+  }
+  std::vector<std::string> ids;
+  const std::string normalized = MatchValue(key, value);
+  if (normalized.empty()) return ids;
+  std::string prefix = proj::keys::IndexPrefix(kind, key);
+  prefix.append(normalized).push_back('\0');
+  CRM_RETURN_IF_ERROR(impl_->reader().Scan(prefix, "", [&](std::string_view k, std::string_view) {
+    ids.emplace_back(k.substr(prefix.size()));
+    return limit == 0 || ids.size() < limit;
+  }));
+  return ids;
+}
+
+
 
 Result<std::vector<Doc>> CrmReader::History(std::string_view stream, size_t limit,
                                             uint64_t before) {

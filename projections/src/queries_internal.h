@@ -15,7 +15,7 @@ void AddString(Doc* doc, std::string name, std::string_view s);
 void AddNumber(Doc* doc, std::string name, int64_t n);
 void AddTime(Doc* doc, std::string name, int64_t us);
 void AddValue(Doc* doc, const FieldSpec& spec, const Value& v);
-Doc RecordDoc(const Record& r);
+Doc RecordDoc(const Record& r, const DocOptions& options = {});
 Result<Kind> ParseKind(std::string_view kind);
 // A history entry (key, value of the `h:` family) as an output row; `meta` (optional) receives
 // its positions and business time. Errors: kCorruption.

@@ -135,7 +135,11 @@ void Record::SetNumber(uint16_t field, int64_t n) {
 void Record::SetAddress(uint16_t field, const Address& a) {
   Value& v = values[field];
   v.set = std::any_of(a.begin(), a.end(), [](const std::string& p) { return !p.empty(); });
-  v.address = v.set ? a : Address{};
+  if (v.set) {
+    v.address = a;
+  } else {
+    v.address = AddressBox();
+  }
 }
 
 void Record::AddParent(std::string_view stream) {
@@ -160,7 +164,7 @@ std::string EncodeRecord(const Record& r) {
       case Type::kEnum: text = fbb.CreateString(v.text); break;
       case Type::kAddress: {
         std::vector<flatbuffers::Offset<flatbuffers::String>> p;
-        for (const auto& s : v.address) p.push_back(fbb.CreateString(s));
+        for (const auto& s : v.address.get()) p.push_back(fbb.CreateString(s));
         parts = fbb.CreateVector(p);
         break;
       }
@@ -202,8 +206,9 @@ Result<Record> DecodeRecord(std::string_view bytes) {
       v.number = f->number();
       if (f->text()) v.text = f->text()->str();
       if (f->parts()) {
-        for (size_t i = 0; i < f->parts()->size() && i < v.address.size(); ++i) {
-          v.address[i] = f->parts()->Get(i)->str();
+        Address& a = v.address.mutable_get();
+        for (size_t i = 0; i < f->parts()->size() && i < a.size(); ++i) {
+          a[i] = f->parts()->Get(i)->str();
         }
       }
     }
@@ -237,10 +242,10 @@ void AppendJsonValue(const FieldSpec& spec, const Value& v, std::string* out) {
         if (i) out->push_back(',');
         AppendJsonString(kAddressParts[i], out);
         out->push_back(':');
-        if (v.address[i].empty()) {
+        if (v.address.get()[i].empty()) {
           out->append("null");
         } else {
-          AppendJsonString(v.address[i], out);
+          AppendJsonString(v.address.get()[i], out);
         }
       }
       out->push_back('}');
@@ -259,7 +264,7 @@ std::string PlainValue(const FieldSpec& spec, const Value& v) {
     case Type::kTime: return FormatTimestamp(v.number);
     case Type::kAddress: {
       std::string s;
-      for (const auto& p : v.address) {
+      for (const auto& p : v.address.get()) {
         if (p.empty()) continue;
         if (!s.empty()) s.append(", ");
         s.append(p);
