@@ -4,7 +4,7 @@
 # ./crm-data (or $CRM_DB) with tools/maven's converter and `crm exec`, add a day of CRM work on
 # top of it, then show what users read: an account and its activity history, the pipeline now
 # and as it stood on a past date, an audit query, a replay with its events/s, the log itself,
-# its verification and statistics.
+# an export, a resumable feed, its verification and statistics.
 #
 # The dataset is looked for in $CRM_MAVEN_DIR, then ../shared/data/maven-crm beside the clone,
 # then downloaded from its public source (pinned commit, checked against SHA-256 sums).
@@ -83,6 +83,13 @@ $crm replay
 $crm replay --verify
 step "crm events --stream account-cancity --limit 3: the log itself"
 $crm events --stream account-cancity --limit 3
+step "crm export account --format csv | head -4: every account, ready for a spreadsheet"
+$crm export account --format csv | head -4
+step "crm feed warehouse --limit 2, twice, then --list: a resumable feed (the checkpoint lives in $CRM_DB/feeds/)"
+$crm feed warehouse --reset >/dev/null
+$crm feed warehouse --limit 2
+$crm feed warehouse --limit 2
+$crm feed --list
 step "the embedding example (README): a program linking the library appends and reads back"
 build/tests/embed_example
 step "crm verify: every record, the hash chain, positions, stream versions, the index, the projections"
