@@ -1,18 +1,16 @@
 #include "tools/maven/maven.h"
 
-#include <csv.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <memory>
 #include <set>
-#include <sstream>
 #include <vector>
+
+#include "bulk/src/csv_reader.h"
 
 namespace crm::maven {
 namespace {
@@ -29,84 +27,37 @@ struct Table {
   std::vector<std::string> header;
   std::vector<Row> rows;
 
-  // The column index of `name`; the file must have it (checked by Column()).
+  // The column index of `name`; the file has it (ReadCsv checked).
   size_t Index(std::string_view name) const {
     return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   }
 };
 
-struct ParseState {
-  Table* table = nullptr;
-  Row current;
-  size_t line = 1;         // the line being fed to the parser
-  size_t record_line = 1;  // the line where the current record started
-  bool header_done = false;
-};
-
-void OnField(void* data, size_t len, void* state_ptr) {
-  auto* st = static_cast<ParseState*>(state_ptr);
-  st->current.fields.emplace_back(static_cast<const char*>(data), len);
-}
-
-void OnRecord(int, void* state_ptr) {
-  auto* st = static_cast<ParseState*>(state_ptr);
-  Row row = std::move(st->current);
-  st->current = Row{};
-  row.line = st->record_line;
-  if (!st->header_done) {
-    st->table->header = std::move(row.fields);
-    st->header_done = true;
-  } else {
-    st->table->rows.push_back(std::move(row));
-  }
-}
-
+// Reads a whole file through the project's CSV reader (bulk/, libcsv) and checks its header.
 Result<Table> ReadCsv(const std::string& dir, const std::string& name,
                       const std::vector<std::string_view>& columns) {
   Table table;
   table.file = name;
   const std::string path = dir + "/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument(path + ": cannot open the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte order mark
-
-  csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-    return Status::IOError("cannot initialise the CSV parser");
-  }
-  ParseState st;
-  st.table = &table;
-  // Feed line by line so every record knows the line it starts on (quoted newlines included):
-  // when a line leaves the parser between rows (libcsv's ROW_NOT_BEGUN state, 0), the next
-  // record starts on the next line.
-  size_t begin = 0;
-  bool failed = false;
-  while (begin < text.size()) {
-    size_t end = text.find('\n', begin);
-    end = end == std::string::npos ? text.size() : end + 1;
-    if (csv_parse(&parser, text.data() + begin, end - begin, OnField, OnRecord, &st) !=
-        end - begin) {
-      failed = true;
-      break;
+  auto reader = bulk::CsvReader::Open(path);
+  if (!reader.ok()) return Status::InvalidArgument(path + ": cannot open the file");
+  bool header = true;
+  for (;;) {
+    auto record = (*reader)->Next();
+    if (!record.ok()) return Status::InvalidArgument(path + ": " + record.status().message());
+    if (!record->has_value()) break;
+    bulk::CsvRecord& r = **record;
+    if (!r.problem.empty()) {
+      return Status::InvalidArgument(path + ": line " + std::to_string(r.line) +
+                                     ": malformed CSV: " + r.problem);
     }
-    ++st.line;
-    if (parser.pstate == 0) st.record_line = st.line;
-    begin = end;
+    if (header) {
+      table.header = std::move(r.fields);
+      header = false;
+    } else {
+      table.rows.push_back(Row{static_cast<size_t>(r.line), std::move(r.fields)});
+    }
   }
-  if (!failed && csv_fini(&parser, OnField, OnRecord, &st) != 0) {
-    failed = true;
-    st.line = st.record_line;  // the unfinished record (e.g. an unclosed quote) starts there
-  }
-  if (failed) {
-    std::string msg = path + ": line " + std::to_string(st.line) +
-                      ": malformed CSV: " + csv_strerror(csv_error(&parser));
-    csv_free(&parser);
-    return Status::InvalidArgument(std::move(msg));
-  }
-  csv_free(&parser);
   for (std::string_view c : columns) {
     if (std::find(table.header.begin(), table.header.end(), c) == table.header.end()) {
       return Status::InvalidArgument(path + ": the header has no column '" + std::string(c) + "'");
