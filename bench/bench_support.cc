@@ -200,4 +200,28 @@ void RawDb::Reopen() {
 
 RawDb::~RawDb() { Close(); }
 
+std::string CopyLogToRaw(EventStore& store, RawDb& raw, int64_t* bytes, size_t batch_rows) {
+  auto reader = store.ReadLog(1);
+  if (!reader.ok()) return "read the log: " + reader.status().ToString();
+  rocksdb::WriteBatch wb;
+  rocksdb::WriteOptions wo;
+  char key[8];
+  for (;;) {
+    auto ev = (*reader)->Next();
+    if (!ev.ok()) return "read the log: " + ev.status().ToString();
+    if (!ev->has_value()) break;
+    EncodeBigEndian64((*ev)->position, key);
+    wb.Put(raw.events(), rocksdb::Slice(key, 8),
+           rocksdb::Slice((*ev)->bytes.data(), (*ev)->bytes.size()))
+        .PermitUncheckedError();
+    *bytes += static_cast<int64_t>((*ev)->bytes.size());
+    if (wb.Count() == batch_rows) {
+      if (!raw.db()->Write(wo, &wb).ok()) return "copying the log into raw RocksDB";
+      wb.Clear();
+    }
+  }
+  if (!raw.db()->Write(wo, &wb).ok()) return "copying the log into raw RocksDB";
+  return "";
+}
+
 }  // namespace crm::bench

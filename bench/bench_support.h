@@ -18,6 +18,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include "crm/event_store.h"
+
 namespace crm::bench {
 
 // Payload size of every benchmark event: AccountNoteAdded.text for crm, the value for raw RocksDB.
@@ -103,5 +105,11 @@ rocksdb::ReadOptions RawScanReadOptions();
 // for raw point-read ceilings of projection rows (projection_bench). `block_cache_bytes`: as
 // crm::Options::block_cache_bytes (default 64 MiB).
 rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes = size_t{64} << 20);
+
+// Copies every event's stored bytes from `store`'s log into `raw`'s events column family under
+// its 8-byte big-endian position, in WriteBatches of `batch_rows` (no WAL sync): the raw twin of
+// a log for scan and write ceilings. Adds the bytes copied to *bytes. Returns "" on success, else
+// what failed.
+std::string CopyLogToRaw(EventStore& store, RawDb& raw, int64_t* bytes, size_t batch_rows);
 
 }  // namespace crm::bench

@@ -172,38 +172,10 @@ void BuildFixture(Fixture& f) {
   // The raw copy of the log: every event's stored bytes under its 8-byte big-endian position,
   // in a column family with the engine's `events` options.
   f.raw_events = RawDb::Open(f.dir.Sub("raw-events"));
-  {
-    auto reader = f.store->ReadLog(1);
-    if (!reader.ok()) {
-      f.error = "read the log: " + reader.status().ToString();
-      return;
-    }
-    rocksdb::WriteBatch wb;
-    rocksdb::WriteOptions wo;
-    char key[8];
-    bool ok = true;
-    while (ok) {
-      auto ev = (*reader)->Next();
-      if (!ev.ok()) {
-        f.error = "read the log: " + ev.status().ToString();
-        return;
-      }
-      if (!ev->has_value()) break;
-      EncodeBigEndian64((*ev)->position, key);
-      wb.Put(f.raw_events->events(), rocksdb::Slice(key, 8),
-             rocksdb::Slice((*ev)->bytes.data(), (*ev)->bytes.size()))
-          .PermitUncheckedError();
-      f.event_bytes += static_cast<int64_t>((*ev)->bytes.size());
-      if (wb.Count() == kRawBatchRows) {
-        ok = f.raw_events->db()->Write(wo, &wb).ok();
-        wb.Clear();
-      }
-    }
-    ok = ok && f.raw_events->db()->Write(wo, &wb).ok();
-    if (!ok) {
-      f.error = "copying the log into raw RocksDB";
-      return;
-    }
+  if (std::string error = CopyLogToRaw(*f.store, *f.raw_events, &f.event_bytes, kRawBatchRows);
+      !error.empty()) {
+    f.error = std::move(error);
+    return;
   }
   f.raw_events->Reopen();
   WaitForQuietSsts(f.dir.Sub("raw-events"), std::chrono::milliseconds(2000),
