@@ -35,12 +35,14 @@ struct FeedArgs {
   uint64_t batch = kDefaultBatch;
   bool follow = false;
   std::string format = "jsonl";
+  std::string header = "auto";  // CSV header row: auto (from the start only), always, never
   // Which options were given (for the combinations that make no sense).
   CLI::Option* to_opt = nullptr;
   CLI::Option* limit_opt = nullptr;
   CLI::Option* batch_opt = nullptr;
   CLI::Option* format_opt = nullptr;
   CLI::Option* follow_opt = nullptr;
+  CLI::Option* header_opt = nullptr;
 };
 
 int Usage(const std::string& message) {
@@ -56,6 +58,7 @@ int Fail(const Status& s) {
 // The argument combinations: the usage exit code (logged) for a bad one.
 std::optional<int> CheckArgs(const FeedArgs& a) {
   const bool reading = a.limit_opt->count() || a.batch_opt->count() || a.format_opt->count() ||
+                       a.header_opt->count() ||
                        a.follow_opt->count();
   if (a.list) {
     if (!a.consumer.empty() || a.reset || a.to_opt->count() || reading) {
@@ -146,6 +149,9 @@ int RunFeed(EventStore& store, ConsumerCheckpoints& checkpoints, const FeedArgs&
   o.limit = a.limit;
   o.follow = a.follow;
   o.batch = a.batch;
+  // `auto`: a header only for a consumer that starts at the beginning, so that the runs of a
+  // consumer appended to one file (crm feed x --format csv >> x.csv) make one CSV table.
+  o.header = a.header == "always" || (a.header == "auto" && *checkpoint == 0);
   EventFormatter formatter(a.format == "csv" ? EventFormat::kCsv : EventFormat::kJsonl);
   const uint64_t kill_after = KillAfterBatch();
   uint64_t batches = 0;
@@ -196,8 +202,13 @@ void AddFeedCommand(CLI::App& app, const Globals& g, Commands* commands) {
                      ->check(CLI::PositiveNumber);
   a->format_opt = cmd->add_option("--format", a->format,
                                   "jsonl (default) or csv (envelope columns and a `data` JSON "
-                                  "column; a header row on every run)")
+                                  "column)")
                       ->check(CLI::IsMember({"jsonl", "csv"}));
+  a->header_opt = cmd->add_option("--header", a->header,
+                                  "CSV header row: auto (default: only when the consumer starts "
+                                  "at the beginning, so runs appended to one file make one "
+                                  "table), always or never")
+                      ->check(CLI::IsMember({"auto", "always", "never"}));
   a->follow_opt = cmd->add_flag("--follow", a->follow,
                                 "Keep delivering new events as the writer appends them");
   (*commands)[cmd] = [&g, a] { return Run(g, *a); };

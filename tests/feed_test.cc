@@ -415,6 +415,43 @@ TEST_F(FeedTest, CsvParsesBackWithColumnsPerTypeOrADataColumn) {
   EXPECT_EQ(ParseCsv(r.out).size(), 1u);
 }
 
+// A consumer's CSV runs appended to one file make one table: the header comes with the run that
+// starts at the beginning only (--header auto); always and never override it.
+TEST_F(FeedTest, FeedCsvHeaderOnlyFromTheStartUnlessAsked) {
+  Init();
+  Exec(R"({"type":"OpenAccount","account_id":"A1","name":"Acme"})" "\n");
+  std::string file = Crm({"--db", db_, "feed", "sheet", "--format", "csv", "--limit", "1"}).out;
+  Exec(R"({"type":"OpenAccount","account_id":"A2","name":"Globex"})" "\n");
+  file += Crm({"--db", db_, "feed", "sheet", "--format", "csv"}).out;
+  auto rows = ParseCsv(file);
+  ASSERT_EQ(rows.size(), 4u) << file;  // the header, then positions 1, 2, 3
+  EXPECT_EQ(rows[0][0], "position");
+  for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i][0], std::to_string(i)) << file;
+
+  Exec(R"({"type":"OpenAccount","account_id":"A3","name":"Initech"})" "\n");
+  ProcessResult always =
+      Crm({"--db", db_, "feed", "sheet", "--format", "csv", "--header", "always"});
+  ASSERT_EQ(always.exit_code, 0) << Describe(always);
+  rows = ParseCsv(always.out);
+  ASSERT_EQ(rows.size(), 2u) << always.out;
+  EXPECT_EQ(rows[0][0], "position");
+  EXPECT_EQ(rows[1][0], "4");
+
+  ProcessResult reset = Crm({"--db", db_, "feed", "sheet", "--reset"});
+  ASSERT_EQ(reset.exit_code, 0) << Describe(reset);
+  ProcessResult never =
+      Crm({"--db", db_, "feed", "sheet", "--format", "csv", "--header", "never", "--limit", "1"});
+  ASSERT_EQ(never.exit_code, 0) << Describe(never);
+  rows = ParseCsv(never.out);
+  ASSERT_EQ(rows.size(), 1u) << never.out;
+  EXPECT_EQ(rows[0][0], "1");
+
+  ProcessResult bad = Crm({"--db", db_, "feed", "sheet", "--header", "sometimes"});
+  EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
+  ProcessResult list_with_header = Crm({"--db", db_, "feed", "--list", "--header", "always"});
+  EXPECT_EQ(list_with_header.exit_code, 2) << Describe(list_with_header);
+}
+
 // The JSON writer (engine/src/json_out.h) escapes what JSON requires, passes UTF-8 through,
 // and prints money as JSON numbers (SPEC §2).
 TEST_F(FeedTest, EventJsonEscapesEveryControlCharacterAndPrintsMoneyAsNumbers) {

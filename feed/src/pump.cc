@@ -29,7 +29,7 @@ class Pump {
       : store_(store), formatter_(formatter), out_(out), o_(o) {}
 
   Result<PumpResult> Run() {
-    formatter_.AppendHeader(&out_.buffer());
+    if (o_.header) formatter_.AppendHeader(&out_.buffer());
     bool flush_at_end = false;
     if (out_.RecordDone()) {
       flush_at_end = Loop();

@@ -104,6 +104,8 @@ struct PumpOptions {
   // Events per batch: after `batch` events the output is flushed and on_flushed called
   // (0 = no batches; flushes happen when the buffer fills and whenever the pump has caught up).
   uint64_t batch = 0;
+  // Whether to write the formatter's header first (CSV's column row; JSONL has none).
+  bool header = true;
   // Called after every successful Flush that delivered events, with the position of the last
   // event delivered. An error stops the pump and is returned.
   std::function<Status(uint64_t last_delivered)> on_flushed;
@@ -129,7 +131,7 @@ struct PumpResult {
   PumpEnd end = PumpEnd::kEnd;
 };
 
-// Writes the header, then the matching events from options.from on, in position order, each
+// Writes the header (unless options.header is false), then the matching events from options.from on, in position order, each
 // exactly once. Whatever the end, every event formatted before it has been flushed (or the
 // output failed or closed). Errors: kCorruption (a record failed verification; everything
 // before it was written, flushed and reported to on_flushed; resume past it with `from`),
