@@ -126,12 +126,28 @@ Result<bool> CsvReader::ReadChunk() {
     first_chunk_ = false;
     if (chunk.size() >= 3 && chunk.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
   }
-  // One line at a time, so that a record's first line is known.
+  // One line at a time, so that a record's first line is known. A line ends with LF, CRLF or a
+  // bare CR (old Mac files); a CRLF split across two chunks counts once.
+  if (pos < chunk.size() && cr_ended_chunk_ && chunk[pos] == '\n') {
+    Feed(chunk.data() + pos, 1);
+    ++pos;
+  }
+  cr_ended_chunk_ = false;
   while (pos < chunk.size() && !fatal_) {
-    const size_t nl = chunk.find('\n', pos);
-    const size_t end = nl == std::string::npos ? chunk.size() : nl + 1;
+    const size_t brk = chunk.find_first_of("\r\n", pos);
+    size_t end = chunk.size();
+    if (brk != std::string::npos) {
+      end = brk + 1;
+      if (chunk[brk] == '\r') {
+        if (end < chunk.size() && chunk[end] == '\n') {
+          ++end;
+        } else if (end == chunk.size()) {
+          cr_ended_chunk_ = true;
+        }
+      }
+    }
     Feed(chunk.data() + pos, end - pos);
-    if (nl != std::string::npos) ++line_;
+    if (brk != std::string::npos) ++line_;
     pos = end;
   }
   return true;

@@ -28,7 +28,7 @@ inline constexpr size_t kMaxRecordBytes = size_t{16} << 20;
 
 struct CsvRecord {
   std::vector<std::string> fields;
-  uint64_t line = 0;    // line of the file (from 1, counting LF) where the record starts
+  uint64_t line = 0;    // line of the file (from 1; LF, CRLF or CR ends a line) where it starts
   std::string problem;  // non-empty: the record is malformed and the input ends here
 };
 
@@ -63,6 +63,7 @@ class CsvReader {
   uint64_t bytes_read_ = 0;
   bool first_chunk_ = true;
   bool eof_ = false;
+  bool cr_ended_chunk_ = false;  // the last chunk ended with CR: a leading LF completes a CRLF
   bool fatal_ = false;
   uint64_t line_ = 1;        // the line being fed
   uint64_t start_line_ = 1;  // where the record in progress started
