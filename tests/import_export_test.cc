@@ -3,9 +3,12 @@
 // quoted fields with commas and line breaks, bad values, invalid UTF-8, missing fields, wrong field
 // counts, duplicates in the file and against the database), --dry-run, idempotent re-runs,
 // --on-duplicate update / error, --map, historical business times, and every exit code.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -359,6 +362,34 @@ TEST_F(ImportExportTest, DryRunWritesNothingAndReportsTheSame) {
   EXPECT_EQ(fresh.exit_code, 1) << fresh.out << fresh.err;
   EXPECT_EQ(fresh.counts, "12 4 0 0 2 6") << "no EX1 to be a duplicate of";
   EXPECT_FALSE(std::filesystem::exists(none));
+}
+
+// A dry run killed mid-way leaves its copy behind; the next dry run removes it, but never the
+// copy of a dry run still running (it holds the copy's LOCK).
+TEST_F(ImportExportTest, DryRunRemovesCopiesThatKilledDryRunsLeftBehind) {
+  ASSERT_NO_FATAL_FAILURE(Exec(kExisting));
+  namespace fs = std::filesystem;
+  const fs::path abandoned = fs::path(dir_.path()) / ".crm-dry-run-KILLED";
+  const fs::path running = fs::path(dir_.path()) / ".crm-dry-run-RUNNING";
+  fs::create_directories(abandoned / "db");
+  fs::create_directories(running / "db");
+  std::ofstream(abandoned / "LOCK") << "";
+  std::ofstream(abandoned / "db" / "CURRENT") << "MANIFEST-000001\n";
+  const int held = ::open((running / "LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+
+  const std::string file = File("problems.csv", ProblemFile());
+  Report dry = Import({"account", file, "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 1) << dry.out << dry.err;
+  EXPECT_FALSE(fs::exists(abandoned)) << "the killed run's copy is removed";
+  EXPECT_TRUE(fs::exists(running / "db")) << "a running dry run's copy is left alone";
+  ::close(held);
+  size_t copies = 0;
+  for (const auto& entry : fs::directory_iterator(dir_.path())) {
+    copies += entry.path().filename().string().rfind(".crm-dry-run-", 0) == 0;
+  }
+  EXPECT_EQ(copies, 1u) << "only the running one; this dry run removed its own";
 }
 
 TEST_F(ImportExportTest, ReimportingTheSameFileAddsNothing) {

@@ -6,9 +6,13 @@
 // Decisions are only ever taken against committed state: a row that matches an earlier row of
 // its own batch waits until that row's commands have committed (or failed), then runs again on
 // the new snapshot, so the first row of a pair wins exactly as if they were in two files.
+#include <fcntl.h>
 #include <openssl/sha.h>
 #include <rapidjson/document.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <deque>
@@ -795,6 +799,44 @@ bool CsvImport::Impl::CreatedByThisImport(const std::string& id) {
   return first.ok() && first->has_value() && (**first).position > start_position;
 }
 
+namespace {
+
+constexpr char kDryRunPrefix[] = ".crm-dry-run-";
+constexpr char kDryRunLock[] = "LOCK";
+
+// Holds `dir`/LOCK with an exclusive flock for the dry run's lifetime (closing the descriptor,
+// also by the kernel when the process dies, releases it). Returns -1 if it cannot be taken.
+int LockScratch(const std::string& dir, bool wait) {
+  const std::string path = dir + "/" + kDryRunLock;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  if (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Removes the copies that killed dry runs left in `place`: a scratch directory whose lock no
+// process holds. A running dry run holds its lock, so its copy is never touched.
+void RemoveAbandonedScratch(const std::filesystem::path& place) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (fs::directory_iterator it(place, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(kDryRunPrefix, 0) != 0 || !it->is_directory(ec)) continue;
+    const int fd = LockScratch(it->path().string(), /*wait=*/false);
+    if (fd < 0) continue;  // in use (or not ours to judge)
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+    if (rm) spdlog::warn("could not remove an abandoned dry-run copy {}: {}", it->path().string(),
+                         rm.message());
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
 Result<ImportSummary> CsvImport::DryRun(const std::string& db_dir, const Options& store_options,
                                         ImportSink& sink) {
   namespace fs = std::filesystem;
@@ -805,21 +847,27 @@ Result<ImportSummary> CsvImport::DryRun(const std::string& db_dir, const Options
   fs::path parent = fs::absolute(fs::path(db_dir), ec).parent_path();
   if (!ec && !parent.empty()) places.push_back(parent);
   places.push_back(fs::temp_directory_path(ec));
+  int lock_fd = -1;
   for (const auto& place : places) {
-    std::string tmpl = (place / ".crm-dry-run-XXXXXX").string();
+    RemoveAbandonedScratch(place);
+    std::string tmpl = (place / (std::string(kDryRunPrefix) + "XXXXXX")).string();
     if (::mkdtemp(tmpl.data())) {
       scratch = tmpl;
+      lock_fd = LockScratch(scratch, /*wait=*/true);
       break;
     }
   }
   if (scratch.empty()) return Status::IOError("cannot create a directory for the dry run's copy");
   struct Cleanup {
     std::string dir;
+    int lock_fd;
     ~Cleanup() {
       std::error_code ec;
       fs::remove_all(dir, ec);
+      if (lock_fd >= 0) ::close(lock_fd);
     }
-  } cleanup{scratch};
+  } cleanup{scratch, lock_fd};
+  if (lock_fd < 0) return Status::IOError("cannot lock the dry run's copy in " + scratch);
   const std::string copy = scratch + "/db";
 
   Options live_options = store_options;
