@@ -224,4 +224,15 @@ std::string CopyLogToRaw(EventStore& store, RawDb& raw, int64_t* bytes, size_t b
   return "";
 }
 
+int64_t ScanRawEvents(RawDb& raw, uint64_t* sum) {
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(RawScanReadOptions(), raw.events()));
+  int64_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice v = it->value();
+    *sum += v.size() + static_cast<uint8_t>(v.empty() ? 0 : v[0]);
+    ++n;
+  }
+  return it->status().ok() ? n : -1;
+}
+
 }  // namespace crm::bench

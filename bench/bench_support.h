@@ -112,4 +112,9 @@ rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes = 
 // what failed.
 std::string CopyLogToRaw(EventStore& store, RawDb& raw, int64_t* bytes, size_t batch_rows);
 
+// The raw scan ceiling: one iterator over `raw`'s events column family (RawScanReadOptions),
+// touching each value's size and first byte (added to *sum). Returns the values seen, or -1 if
+// the iterator failed.
+int64_t ScanRawEvents(RawDb& raw, uint64_t* sum);
+
 }  // namespace crm::bench

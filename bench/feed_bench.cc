@@ -265,17 +265,9 @@ void BM_Read(benchmark::State& state) {
 void BM_RawScan(benchmark::State& state) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
-  uint64_t n = 0, sum = 0;
+  uint64_t sum = 0;
   for (auto _ : state) {
-    n = 0;
-    std::unique_ptr<rocksdb::Iterator> it(
-        f->raw->db()->NewIterator(RawScanReadOptions(), f->raw->events()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const rocksdb::Slice v = it->value();
-      sum += v.size() + static_cast<uint8_t>(v.empty() ? 0 : v[0]);
-      ++n;
-    }
-    if (!it->status().ok() || n != f->events) {
+    if (ScanRawEvents(*f->raw, &sum) != static_cast<int64_t>(f->events)) {
       state.SkipWithError("raw scan failed or saw a different number of values");
       return;
     }
@@ -333,19 +325,7 @@ SummaryText Text() {
 int main(int argc, char** argv) {
   using namespace crm::bench;
   std::vector<std::string> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    try {
-      if (a.rfind("--events=", 0) == 0) {
-        g_events = std::stoll(a.substr(9));
-      } else {
-        args.push_back(a);
-      }
-    } catch (const std::exception&) {
-      std::cerr << "feed_bench: bad value in " << a << "\n";
-      return 1;
-    }
-  }
+  if (!TakeCountFlags("feed_bench", argc, argv, {{"--events=", &g_events}}, &args)) return 1;
   if (g_events < kStreamsPerAppend * kEventsPerStream) {
     std::cerr << "feed_bench: need --events >= " << kStreamsPerAppend * kEventsPerStream << "\n";
     return 1;

@@ -213,25 +213,16 @@ SummaryText Text() {
 int main(int argc, char** argv) {
   using namespace crm::bench;
   std::vector<std::string> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    try {
-      if (a.rfind("--rows=", 0) == 0) {
-        g_rows = std::stoll(a.substr(7));
-      } else if (a.rfind("--batch=", 0) == 0) {
-        g_batch = static_cast<size_t>(std::stoll(a.substr(8)));
-      } else {
-        args.push_back(a);
-      }
-    } catch (const std::exception&) {
-      std::cerr << "import_bench: bad value in " << a << "\n";
-      return 1;
-    }
+  int64_t batch = static_cast<int64_t>(g_batch);
+  if (!TakeCountFlags("import_bench", argc, argv, {{"--rows=", &g_rows}, {"--batch=", &batch}},
+                      &args)) {
+    return 1;
   }
-  if (g_rows < 1 || g_batch < 1) {
+  if (g_rows < 1 || batch < 1) {
     std::cerr << "import_bench: need --rows >= 1 and --batch >= 1\n";
     return 1;
   }
+  g_batch = static_cast<size_t>(batch);
   RateCollector rates;
   std::ostream* summary = RunBenchmarks("import_bench", args, 3, RegisterAll, &rates);
   if (summary == nullptr) return 1;

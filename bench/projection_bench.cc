@@ -563,22 +563,12 @@ SummaryText Text() {
 int main(int argc, char** argv) {
   using namespace crm::bench;
   std::vector<std::string> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    try {
-      if (a.rfind("--accounts=", 0) == 0) {
-        g_accounts = std::stoll(a.substr(11));
-      } else if (a.rfind("--history=", 0) == 0) {
-        g_history = std::stoll(a.substr(10));
-      } else if (a.rfind("--commands=", 0) == 0) {
-        g_commands = std::stoll(a.substr(11));
-      } else {
-        args.push_back(a);
-      }
-    } catch (const std::exception&) {
-      std::cerr << "projection_bench: bad value in " << a << "\n";
-      return 1;
-    }
+  if (!TakeCountFlags("projection_bench", argc, argv,
+                      {{"--accounts=", &g_accounts},
+                       {"--history=", &g_history},
+                       {"--commands=", &g_commands}},
+                      &args)) {
+    return 1;
   }
   if (g_accounts < 1 || g_history < kSmallHistory || g_commands < 2) {
     std::cerr << "projection_bench: need --accounts >= 1, --history >= 10, --commands >= 2\n";

@@ -157,6 +157,33 @@ int PrintSummary(std::ostream& out, const std::string& command_line, const RateC
   return missed;
 }
 
+bool TakeCountFlags(const char* program, int argc, char** argv,
+                    std::initializer_list<CountFlag> flags, std::vector<std::string>* rest) {
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    const CountFlag* flag = nullptr;
+    for (const CountFlag& f : flags) {
+      if (a.rfind(f.name, 0) == 0) flag = &f;
+    }
+    if (flag == nullptr) {
+      rest->push_back(a);
+      continue;
+    }
+    const std::string text = a.substr(flag->name.size());
+    size_t used = 0;
+    try {
+      *flag->value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) {
+      std::cerr << program << ": bad value in " << a << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool HasFlag(const std::vector<std::string>& args, std::string_view prefix) {
   for (const auto& a : args) {
     if (a.rfind(prefix, 0) == 0) return true;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -90,6 +91,16 @@ int PrintSummary(std::ostream& out, const std::string& command_line, const RateC
 // Whether an argument starts with `prefix`; the value after the last one that does ("" if none).
 bool HasFlag(const std::vector<std::string>& args, std::string_view prefix);
 std::string FlagValue(const std::vector<std::string>& args, std::string_view prefix);
+
+// A bench program's own size flags, `--NAME=N` (whole numbers), taken out of argv; every other
+// argument (argv[0] first) goes to *rest, for RunBenchmarks. A value that is not a number is
+// explained on stderr (naming `program`) and returns false.
+struct CountFlag {
+  std::string_view name;  // "--events="
+  int64_t* value;
+};
+bool TakeCountFlags(const char* program, int argc, char** argv,
+                    std::initializer_list<CountFlag> flags, std::vector<std::string>* rest);
 
 // The shared driver of the bench programs: adds the documented defaults unless given
 // (`default_repetitions` repetitions, aggregates only: medians are what the ratios use),

@@ -401,17 +401,9 @@ void BM_Fold(benchmark::State& state) {
 void BM_RawScan(benchmark::State& state) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
-  uint64_t n = 0, sum = 0;
+  uint64_t sum = 0;
   for (auto _ : state) {
-    n = 0;
-    std::unique_ptr<rocksdb::Iterator> it(
-        f->raw_events->db()->NewIterator(RawScanReadOptions(), f->raw_events->events()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const rocksdb::Slice v = it->value();
-      sum += v.size() + static_cast<uint8_t>(v.empty() ? 0 : v[0]);
-      ++n;
-    }
-    if (!it->status().ok() || n != f->events) {
+    if (ScanRawEvents(*f->raw_events, &sum) != static_cast<int64_t>(f->events)) {
       state.SkipWithError("raw scan failed or saw a different number of values");
       return;
     }
@@ -508,19 +500,7 @@ SummaryText Text() {
 int main(int argc, char** argv) {
   using namespace crm::bench;
   std::vector<std::string> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    try {
-      if (a.rfind("--commands=", 0) == 0) {
-        g_commands = std::stoll(a.substr(11));
-      } else {
-        args.push_back(a);
-      }
-    } catch (const std::exception&) {
-      std::cerr << "replay_bench: bad value in " << a << "\n";
-      return 1;
-    }
-  }
+  if (!TakeCountFlags("replay_bench", argc, argv, {{"--commands=", &g_commands}}, &args)) return 1;
   if (g_commands < 2) {
     std::cerr << "replay_bench: need --commands >= 2\n";
     return 1;
