@@ -116,9 +116,13 @@ class Pump {
     return false;
   }
 
-  // Events (next, last] of the log; on a clean end *next = last + 1.
-  bool DrainLog(uint64_t last, uint64_t* next) {
-    auto reader = store_.ReadLogRange(*next, last, o_.filter);
+  // What to do with an event a drain has read.
+  enum class Take { kEmit, kSkip, kEnd };
+
+  // Reads `reader` to its end (or until `take` says kEnd), emitting what `take` accepts; false
+  // when the pump must end (end_ or error_ set).
+  template <typename TakeFn>
+  bool Drain(Result<std::unique_ptr<EventReader>> reader, TakeFn take) {
     if (!reader.ok()) {
       error_ = reader.status();
       return false;
@@ -133,40 +137,36 @@ class Pump {
         error_ = ev.status();
         return false;
       }
-      if (!ev->has_value()) break;
-      const EventView& e = **ev;
-      *next = e.position + 1;
-      if (!o_.stream.empty() && e.stream() != o_.stream) continue;
-      if (!Emit(e)) return false;
+      if (!ev->has_value()) return true;
+      switch (take(**ev)) {
+        case Take::kEmit:
+          if (!Emit(**ev)) return false;
+          break;
+        case Take::kSkip:
+          break;
+        case Take::kEnd:
+          return true;
+      }
     }
-    *next = last + 1;
-    return true;
+  }
+
+  // Events (next, last] of the log; on a clean end *next = last + 1.
+  bool DrainLog(uint64_t last, uint64_t* next) {
+    const bool ok = Drain(store_.ReadLogRange(*next, last, o_.filter), [&](const EventView& e) {
+      *next = e.position + 1;
+      return o_.stream.empty() || e.stream() == o_.stream ? Take::kEmit : Take::kSkip;
+    });
+    if (ok) *next = last + 1;
+    return ok;
   }
 
   // The stream's events from options.from up to `last`, through the stream index.
   bool DrainStream(uint64_t last) {
-    auto reader = store_.ReadStream(o_.stream, 1, Direction::kForward);
-    if (!reader.ok()) {
-      error_ = reader.status();
-      return false;
-    }
-    for (;;) {
-      if (stop_requested()) {
-        end_ = PumpEnd::kStopped;
-        return false;
-      }
-      auto ev = (*reader)->Next();
-      if (!ev.ok()) {
-        error_ = ev.status();
-        return false;
-      }
-      if (!ev->has_value()) break;
-      const EventView& e = **ev;
-      if (e.position > last) break;  // the follow phase reads it from the log
-      if (e.position < o_.from || !o_.filter.Accepts(e.type())) continue;
-      if (!Emit(e)) return false;
-    }
-    return true;
+    return Drain(store_.ReadStream(o_.stream, 1, Direction::kForward), [&](const EventView& e) {
+      if (e.position > last) return Take::kEnd;  // the follow phase reads it from the log
+      if (e.position < o_.from || !o_.filter.Accepts(e.type())) return Take::kSkip;
+      return Take::kEmit;
+    });
   }
 
   // Follow: catches up until an event at `next` or later exists, waiting in between.
