@@ -52,27 +52,12 @@ std::string_view Trim(std::string_view s) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// JSON number syntax: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?
+// Whether `s` is a JSON number (it is written into the command's JSON as is): RapidJSON parses
+// it as a whole document.
 bool IsJsonNumber(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i >= s.size() || !IsDigit(s[i])) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else {
-    while (i < s.size() && IsDigit(s[i])) ++i;
-  }
-  if (i < s.size() && s[i] == '.') {
-    if (++i >= s.size() || !IsDigit(s[i])) return false;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i >= s.size() || !IsDigit(s[i])) return false;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-  }
-  return i == s.size();
+  rapidjson::Document d;
+  d.Parse(s.data(), s.size());
+  return !d.HasParseError() && d.IsNumber();
 }
 
 bool IsFullDate(std::string_view s) {
