@@ -119,17 +119,17 @@ void AddReplayCommand(CLI::App& app, const Globals& g, Commands* commands) {
   auto a = std::make_shared<ReplayArgs>();
   auto* cmd = app.add_subcommand(
       "replay",
-      "Rebuild the projections from the log (state, lists and history are one projector, "
-      "rebuilt together); --verify rebuilds them aside and compares with the live ones "
+      "Rebuild the projections from the log (state, lists, history and snapshots are one "
+      "projector, rebuilt together); --verify rebuilds them aside and compares with the live ones "
       "(exit 5 naming the first differing key)");
   cmd->add_flag("--verify", a->verify, "Rebuild aside and compare; change nothing");
   cmd->add_option("--projection", a->projection,
-                  "all (default) or crm; with --verify also state, lists or history to compare "
-                  "only that one")
-      ->check(CLI::IsMember({"all", "crm", "state", "lists", "history"}));
+                  "all (default) or crm; with --verify also state, lists, history or snapshots "
+                  "to compare only that one")
+      ->check(CLI::IsMember({"all", "crm", "state", "lists", "history", "snapshots"}));
   (*commands)[cmd] = [&g, a]() -> int {
     if (!a->verify && a->projection != "all" && a->projection != "crm") {
-      spdlog::error("state, lists and history are folded together: `crm replay` rebuilds all of "
+      spdlog::error("state, lists, history and snapshots are folded together: `crm replay` rebuilds all of "
                     "them (--projection {} is for --verify)", a->projection);
       return kExitUsage;
     }

@@ -73,7 +73,9 @@ std::shared_ptr<Projector> RebuildingProjector(uint32_t version) {
 
 void ProjectionsTest::SetUp() {
   Options o = FastOptions();
-  o.projector = MakeCrmProjector();
+  CrmProjectorOptions po;
+  po.snapshot_every = snapshot_every_;
+  o.projector = MakeCrmProjector(po);
   ASSERT_NO_FATAL_FAILURE(OpenStore(dir_.Sub("db"), o, &store_));
   ASSERT_OK_AND_ASSIGN(bool created, EnsureAdminUser(*store_));
   ASSERT_TRUE(created);

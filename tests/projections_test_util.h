@@ -89,6 +89,8 @@ class ProjectionsTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<CommandExecutor> exec_;
+  // The projector's snapshot interval for this test's store (set before SetUp).
+  uint64_t snapshot_every_ = CrmProjectorOptions{}.snapshot_every;
 };
 
 }  // namespace crm::test

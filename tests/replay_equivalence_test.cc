@@ -82,12 +82,13 @@ TEST_F(ReplayEquivalenceTest, ReplayEqualsLiveAfterARandomWorkload) {
     names.push_back(f.name);
     EXPECT_TRUE(f.equal()) << f.name << ": live " << f.live_rows << " rows " << f.live_digest
                            << ", rebuilt " << f.rebuilt_rows << " rows " << f.rebuilt_digest;
-    EXPECT_GT(f.live_rows, 1000u) << f.name;
+    // Snapshots are few: one per 64 changes of a row.
+    EXPECT_GT(f.live_rows, f.name == "snapshots" ? 10u : 1000u) << f.name;
     EXPECT_EQ(f.live_rows, f.rebuilt_rows) << f.name;
     EXPECT_EQ(f.live_digest.size(), 64u) << f.name;
     EXPECT_EQ(f.live_digest, f.rebuilt_digest) << f.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"state", "lists", "history"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"state", "lists", "history", "snapshots"}));
 
   // The digests cover every row: the row counts are those of the live column family.
   ASSERT_OK_AND_ASSIGN(auto rows, AllProjectionRows(*store_));

@@ -38,10 +38,11 @@ class TimeTravelTest : public ProjectionsTest {
   }
 
   // GetAsOf as JSON; "<missing>" for std::nullopt, "<error ...>" on failure.
-  std::string AsOf(std::string_view kind, std::string_view id, const PointInTime& at) {
+  std::string AsOf(std::string_view kind, std::string_view id, const PointInTime& at,
+                   TimeTravelStats* stats = nullptr) {
     auto live = CrmReader::Open(*store_);
     if (!live.ok()) return "<error " + live.status().ToString() + ">";
-    auto doc = GetAsOf(*store_, **live, kind, id, at);
+    auto doc = GetAsOf(*store_, **live, kind, id, at, stats);
     if (!doc.ok()) return "<error " + doc.status().ToString() + ">";
     return doc->has_value() ? (*doc)->ToJson() : "<missing>";
   }
@@ -70,10 +71,23 @@ class TimeTravelTest : public ProjectionsTest {
   std::string Db() const { return dir_.Sub("db"); }
 };
 
+// The main scenario below, with the projector keeping a snapshot of a row every N changes of it:
+// 0 (none: every read folds from the start), 1 (after every change: a read folds none of the
+// entity's own events), 2 and 3 (snapshots land between the scenario's links, reopenings and
+// moves, so reads start mid-way through them), and the default.
+class SnapshotEveryTest : public TimeTravelTest, public ::testing::WithParamInterface<uint64_t> {
+ protected:
+  SnapshotEveryTest() { snapshot_every_ = GetParam(); }
+};
+INSTANTIATE_TEST_SUITE_P(Snapshots, SnapshotEveryTest,
+                         ::testing::Values(uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{3},
+                                           CrmProjectorOptions{}.snapshot_every),
+                         [](const auto& info) { return "Every" + std::to_string(info.param); });
+
 // For an account with linked contacts (one linked late, one moved away), opportunities, tickets,
 // invoices and a converted lead, and for a ticket, contacts and the other kinds: the state as of
 // the position of every command equals what `get` returned right after that command.
-TEST_F(TimeTravelTest, GetAsOfEveryPositionEqualsTheStateRecordedThen) {
+TEST_P(SnapshotEveryTest, GetAsOfEveryPositionEqualsTheStateRecordedThen) {
   AddTeam();
   const std::vector<std::pair<std::string, std::string>> watched = {
       {"account", "A1"}, {"account", "A2"},      {"ticket", "T1"},  {"contact", "C3"},
@@ -169,8 +183,15 @@ TEST_F(TimeTravelTest, GetAsOfEveryPositionEqualsTheStateRecordedThen) {
     EXPECT_EQ(recorded_position, p.position);
     for (size_t i = 0; i < watched.size(); ++i) {
       const auto& [kind, id] = watched[i];
-      EXPECT_EQ(AsOf(kind, id, PointInTime::AtPosition(p.position)), p.json[i])
+      TimeTravelStats stats;
+      EXPECT_EQ(AsOf(kind, id, PointInTime::AtPosition(p.position), &stats), p.json[i])
           << kind << " " << id << " as of position " << p.position;
+      // With a snapshot after every change, an entity that existed then is read from one.
+      if (snapshot_every_ == 1 && p.json[i] != "<missing>") {
+        EXPECT_TRUE(stats.from_snapshot) << kind << " " << id;
+        if (kind != "account") EXPECT_EQ(stats.events_folded, 0u) << kind << " " << id;
+      }
+      if (snapshot_every_ == 0) EXPECT_FALSE(stats.from_snapshot);
       EXPECT_EQ(AsOf(kind, id, PointInTime::RecordedAt(p.recorded_at)), p.json[i])
           << kind << " " << id << " as of recorded time " << FormatTimestamp(p.recorded_at);
     }

@@ -27,12 +27,27 @@ namespace crm {
 inline constexpr std::string_view kProjectorName = "crm";
 // Bump on any change to what the projector stores (fields, keys, summaries): the next writable
 // open then rebuilds the projections from the log.
-inline constexpr uint32_t kProjectorVersion = 3;  // 2: note summaries name their mentions
+inline constexpr uint32_t kProjectorVersion = 4;  // 2: note summaries name their mentions
                                                   // 3: match index (account e-mail and phone,
                                                   //    contact e-mail) for duplicate detection
+                                                  // 4: row snapshots (p:) and StateRow.touches
 
-// The projector (its LRU of decoded rows holds at most `cache_entries` rows).
-std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries = size_t{1} << 16);
+struct CrmProjectorOptions {
+  // Its LRU of decoded rows holds at most this many rows.
+  size_t cache_entries = size_t{1} << 16;
+  // A snapshot of a row is kept every this many events that changed it (its own events, and for
+  // an account every event of its history), so that a point-in-time read (crm/replay.h GetAsOf)
+  // folds fewer than this many events of the entity after the snapshot. 0: no snapshots.
+  // Reads are correct whatever the value the rows were written with; only the bound changes.
+  uint64_t snapshot_every = 64;
+};
+
+std::shared_ptr<Projector> MakeCrmProjector(const CrmProjectorOptions& options);
+inline std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries = size_t{1} << 16) {
+  CrmProjectorOptions o;
+  o.cache_entries = cache_entries;
+  return MakeCrmProjector(o);
+}
 
 // One output row: named fields in a fixed order, each as a JSON literal and as plain text (for
 // tables and CSV: strings unquoted, null empty).

@@ -66,11 +66,26 @@ struct PointInTime {
 // The last position recorded at or before `time_us` (0: none). O(log n) point reads.
 Result<uint64_t> PositionRecordedAt(EventStore& store, int64_t time_us);
 
-// The state of one entity as it was: a fold of the events that made it (for an account, also of
-// everything linked to it, through its history). std::nullopt if it did not exist then.
+// What one GetAsOf did, for tests and benchmarks.
+struct TimeTravelStats {
+  bool from_snapshot = false;  // started from a stored snapshot of the entity's row
+  uint64_t snapshot_position = 0;
+  uint64_t events_folded = 0;  // events read from the log and folded, all entities together
+};
+
+// The state of one entity as it was. std::nullopt if it did not exist then.
+// System time (kPosition, kRecordedAt): the newest snapshot of the entity's row at or before the
+// point (CrmProjectorOptions::snapshot_every), then the events after it: its own stream's for
+// most kinds; for an account, the events of its history (they are what changed it), each folded
+// with the rows of the entities it involves as they were just before it. So a read folds a
+// bounded number of events however long the entity's past (snapshot_every for the entity, and
+// at most snapshot_every for each entity such an event involves).
+// Business time (kOccurredAt): a filter, not a prefix of the log, so snapshots do not apply; the
+// events that had occurred by then are folded from the beginning (for an account: its history).
 // Errors: kInvalidArgument (unknown kind, a position beyond the log), kCorruption, kIOError.
 Result<std::optional<Doc>> GetAsOf(EventStore& store, CrmReader& live, std::string_view kind,
-                                   std::string_view id, const PointInTime& at);
+                                   std::string_view id, const PointInTime& at,
+                                   TimeTravelStats* stats = nullptr);
 
 // The history of a stream as it stood then (entries that had joined it by then), newest first,
 // paged like CrmReader::History. Errors: kNotFound (no such entity now), kInvalidArgument, ….

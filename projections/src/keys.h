@@ -3,6 +3,8 @@
 //   s:<stream>                               -> StateRow        current state of one entity
 //   x:<kind>:<filter>:<value>\0<id>          -> ""              list index (value lower-cased)
 //   h:<stream>\0<~position:u64be>            -> HistoryEntry    history, newest first
+//   p:<stream>\0<~position:u64be>            -> StateRow        snapshot: the row after that
+//                                                               position, newest first
 //
 // Every key starts with a printable ASCII tag (below 0x7f: see format::kProjectionsEnd).
 #pragma once
@@ -50,7 +52,21 @@ inline std::string History(std::string_view stream, uint64_t position) {
   for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
   return k;
 }
-// The position in a history key (its last 8 bytes).
+// Snapshots of a stream's row, keyed like its history so that the newest one at or before a
+// position is the first key of a forward scan from Snapshot(stream, position).
+inline std::string SnapshotPrefix(std::string_view stream) {
+  std::string k("p:");
+  k.append(stream).push_back('\0');
+  return k;
+}
+inline std::string Snapshot(std::string_view stream, uint64_t position) {
+  std::string k = SnapshotPrefix(stream);
+  const uint64_t inv = ~position;
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
+  return k;
+}
+
+// The position in a history or snapshot key (its last 8 bytes).
 inline uint64_t HistoryPosition(std::string_view key) {
   uint64_t inv = 0;
   for (size_t i = key.size() - 8; i < key.size(); ++i) inv = (inv << 8) | static_cast<uint8_t>(key[i]);

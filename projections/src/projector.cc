@@ -45,8 +45,8 @@ std::string EncodeHistoryEntry(const EventView& e, std::string_view summary,
 
 class CrmProjector final : public Projector {
  public:
-  explicit CrmProjector(size_t cache_entries)
-      : capacity_(cache_entries), cache_(cache_entries) {}
+  explicit CrmProjector(const CrmProjectorOptions& o)
+      : capacity_(o.cache_entries), snapshot_every_(o.snapshot_every), cache_(o.cache_entries) {}
 
   std::string_view name() const override { return kProjectorName; }
   uint32_t version() const override { return kProjectorVersion; }
@@ -66,11 +66,16 @@ class CrmProjector final : public Projector {
     if (!row.exists() && e.version() != 1) return Status::Ok();
     const proj::Prior before = proj::Prior::Of(row);
     if (!proj::FoldOwn(e, &row)) return Status::Ok();  // FoldOwn changes nothing then
+    touched_.clear();
+    Touch(stream, &row);
     proj::Effects fx = proj::CrossEffects(e, before, row);
     for (const auto& d : fx.deltas) {
       auto account = Load(d.account_stream, Kind::kAccount);
       if (!account.ok()) return account.status();
-      if ((*account)->exists()) (*account)->Add(d.field, d.delta);
+      if ((*account)->exists()) {
+        (*account)->Add(d.field, d.delta);
+        Touch(d.account_stream, *account);
+      }
     }
 
     // History: every holder (the stream itself if it keeps one, and its parents' holders).
@@ -87,8 +92,12 @@ class CrmProjector final : public Projector {
           auto account = Load(h, Kind::kAccount);
           if (!account.ok()) return account.status();
           Record& a = **account;
-          if (a.exists() && (!a.at(proj::account::kLastActivityAt).set ||
-                             a.num(proj::account::kLastActivityAt) < e.occurred_at_us())) {
+          if (!a.exists()) continue;
+          // Every event of an account's history counts as a change of it, whether or not it
+          // moved a field: a point-in-time read folds exactly these after a snapshot.
+          Touch(h, &a);
+          if (!a.at(proj::account::kLastActivityAt).set ||
+              a.num(proj::account::kLastActivityAt) < e.occurred_at_us()) {
             a.SetNumber(proj::account::kLastActivityAt, e.occurred_at_us());
           }
         }
@@ -96,6 +105,14 @@ class CrmProjector final : public Projector {
     }
     if (fx.backfill) {
       CRM_RETURN_IF_ERROR(Backfill(fx.backfill->first, fx.backfill->second, e.position));
+    }
+    // Snapshots, of the rows as this event left them.
+    if (snapshot_every_ > 0) {
+      for (const auto& [name, r] : touched_) {
+        if (r->touches % snapshot_every_ == 0) {
+          snapshots_[proj::keys::Snapshot(name, e.position)] = proj::EncodeRecord(*r);
+        }
+      }
     }
     return Status::Ok();
   }
@@ -113,6 +130,7 @@ class CrmProjector final : public Projector {
       }
     }
     for (const auto& [k, v] : history_) out.Put(k, v);
+    for (const auto& [k, v] : snapshots_) out.Put(k, v);
   }
 
   void Committed() override {
@@ -136,6 +154,17 @@ class CrmProjector final : public Projector {
   void Clear() {
     dirty_.clear();
     history_.clear();
+    snapshots_.clear();
+  }
+
+  // Counts the current event as a change of `row` (once per event, however many times it is
+  // touched). `row` points into dirty_, whose nodes are stable.
+  void Touch(std::string_view stream, Record* row) {
+    for (const auto& t : touched_) {
+      if (t.second == row) return;
+    }
+    ++row->touches;
+    touched_.emplace_back(std::string(stream), row);
   }
 
   // The committed row of `stream` (decoded), or an empty one of `kind`.
@@ -249,6 +278,7 @@ class CrmProjector final : public Projector {
       auto account = Load(to, Kind::kAccount);
       if (!account.ok()) return account.status();
       Record& a = **account;
+      if (a.exists()) Touch(to, &a);
       if (a.exists() && (!a.at(proj::account::kLastActivityAt).set ||
                          a.num(proj::account::kLastActivityAt) < newest)) {
         a.SetNumber(proj::account::kLastActivityAt, newest);
@@ -258,16 +288,19 @@ class CrmProjector final : public Projector {
   }
 
   const size_t capacity_;
+  const uint64_t snapshot_every_;
   LruCache<Record> cache_;
   std::unordered_map<std::string, Dirty> dirty_;
   std::map<std::string, std::string> history_;  // ordered: Backfill reads ranges of it
+  std::map<std::string, std::string> snapshots_;
+  std::vector<std::pair<std::string, Record*>> touched_;  // rows the current event changed
   ProjectionReader* reader_ = nullptr;
 };
 
 }  // namespace
 
-std::shared_ptr<Projector> MakeCrmProjector(size_t cache_entries) {
-  return std::make_shared<CrmProjector>(cache_entries);
+std::shared_ptr<Projector> MakeCrmProjector(const CrmProjectorOptions& options) {
+  return std::make_shared<CrmProjector>(options);
 }
 
 }  // namespace crm

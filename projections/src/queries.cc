@@ -127,8 +127,11 @@ Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view
   return std::optional<Record>(std::move(r).value());
 }
 
-Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::string_view value,
-                       HistoryMeta* meta) {
+namespace {
+
+Result<const fb::HistoryEntry*> VerifiedHistoryEntry(std::string_view stream,
+                                                     std::string_view key,
+                                                     std::string_view value) {
   const auto* base = reinterpret_cast<const uint8_t*>(value.data());
   flatbuffers::Verifier verifier(base, value.size());
   if (!verifier.VerifyBuffer<fb::HistoryEntry>(nullptr)) {
@@ -137,12 +140,32 @@ Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::strin
                               std::string(stream) +
                               " fails verification (run `crm replay` to rebuild)");
   }
-  const auto* h = flatbuffers::GetRoot<fb::HistoryEntry>(base);
-  if (meta) {
-    meta->position = h->position();
-    meta->added_position = h->added_position() ? h->added_position() : h->position();
-    meta->occurred_at_us = h->occurred_at_us();
-  }
+  return flatbuffers::GetRoot<fb::HistoryEntry>(base);
+}
+
+HistoryMeta MetaOf(const fb::HistoryEntry* h) {
+  HistoryMeta meta;
+  meta.position = h->position();
+  meta.added_position = h->added_position() ? h->added_position() : h->position();
+  meta.occurred_at_us = h->occurred_at_us();
+  return meta;
+}
+
+}  // namespace
+
+Result<HistoryMeta> ReadHistoryMeta(std::string_view stream, std::string_view key,
+                                    std::string_view value) {
+  auto h = VerifiedHistoryEntry(stream, key, value);
+  if (!h.ok()) return h.status();
+  return MetaOf(*h);
+}
+
+Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::string_view value,
+                       HistoryMeta* meta) {
+  auto verified = VerifiedHistoryEntry(stream, key, value);
+  if (!verified.ok()) return verified.status();
+  const fb::HistoryEntry* h = *verified;
+  if (meta) *meta = MetaOf(h);
   Doc d;
   AddNumber(&d, "position", static_cast<int64_t>(h->position()));
   AddTime(&d, "occurred_at", h->occurred_at_us());

@@ -25,6 +25,9 @@ struct HistoryMeta {
 };
 Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::string_view value,
                        HistoryMeta* meta);
+// Only the meta of a history entry. Errors: kCorruption.
+Result<HistoryMeta> ReadHistoryMeta(std::string_view stream, std::string_view key,
+                                    std::string_view value);
 // The state row of a stream; std::nullopt if absent. Errors: kCorruption, kIOError.
 Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view stream);
 

@@ -181,7 +181,7 @@ std::string EncodeRecord(const Record& r) {
   for (const auto& p : r.parents) parents.push_back(fbb.CreateString(p));
   auto fv = fbb.CreateVector(fields);
   auto pv = parents.empty() ? 0 : fbb.CreateVector(parents);
-  fbb.Finish(fb::CreateStateRow(fbb, static_cast<uint8_t>(r.kind), r.version, fv, pv),
+  fbb.Finish(fb::CreateStateRow(fbb, static_cast<uint8_t>(r.kind), r.version, fv, pv, r.touches),
              fb::StateRowIdentifier());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -197,6 +197,7 @@ Result<Record> DecodeRecord(std::string_view bytes) {
   if (row->kind() >= kKindCount) return Status::Corruption("a state row has an unknown kind");
   Record r = Record::Empty(static_cast<Kind>(row->kind()));
   r.version = row->version();
+  r.touches = row->touches();
   const auto& spec = Spec(r.kind).fields;
   if (row->fields()) {
     for (const fb::FieldValue* f : *row->fields()) {

@@ -150,6 +150,7 @@ struct Value {
 struct Record {
   Kind kind = Kind::kAccount;
   uint64_t version = 0;  // of the entity's own stream; 0: the entity does not exist
+  uint64_t touches = 0;  // events that changed this row (see StateRow.touches)
   std::vector<Value> values;
   std::vector<std::string> parents;  // see StateRow.parents
 

@@ -14,6 +14,7 @@ std::string FamilyOf(std::string_view key) {
     case 's': return "state";
     case 'x': return "lists";
     case 'h': return "history";
+    case 'p': return "snapshots";
     default: return "other";
   }
 }
@@ -131,7 +132,7 @@ Result<ProjectionComparison> CompareProjections(EventStore& store,
     rebuilt_digests = std::move(d).value();
   }
   bool differ = false;
-  for (const char* name : {"state", "lists", "history", "other"}) {
+  for (const char* name : {"state", "lists", "history", "snapshots", "other"}) {
     ProjectionComparison::Family f;
     f.name = name;
     if (auto it = live_digests->find(name); it != live_digests->end()) {
