@@ -158,13 +158,14 @@ class CrmProjector final : public Projector {
   }
 
   // Counts the current event as a change of `row` (once per event, however many times it is
-  // touched). `row` points into dirty_, whose nodes are stable.
+  // touched). `row` points into dirty_, whose nodes are stable; `stream` must stay valid until
+  // Apply returns (the event's own stream, a delta's account, a holder: all outlive it).
   void Touch(std::string_view stream, Record* row) {
     for (const auto& t : touched_) {
       if (t.second == row) return;
     }
     ++row->touches;
-    touched_.emplace_back(std::string(stream), row);
+    touched_.emplace_back(stream, row);
   }
 
   // The committed row of `stream` (decoded), or an empty one of `kind`.
@@ -293,7 +294,7 @@ class CrmProjector final : public Projector {
   std::unordered_map<std::string, Dirty> dirty_;
   std::map<std::string, std::string> history_;  // ordered: Backfill reads ranges of it
   std::map<std::string, std::string> snapshots_;
-  std::vector<std::pair<std::string, Record*>> touched_;  // rows the current event changed
+  std::vector<std::pair<std::string_view, Record*>> touched_;  // rows the current event changed
   ProjectionReader* reader_ = nullptr;
 };
 
