@@ -12,8 +12,9 @@
 //   projection_bench [--accounts=N] [--history=N] [--commands=N] [google benchmark flags]
 //   (defaults 1,000,000 / 1,000,000 / 200,000; 3 repetitions, aggregates only)
 //
-// References (no target): figures 1 and 2 again with a 1 GiB block cache on both sides, and
-// history pages of 10 entries from the big account.
+// References (no target): figures 1 and 2 again with a 1 GiB block cache on both sides, history
+// pages of 10 entries from the big account, and a point-in-time get (GetAsOf, `get --at`) of
+// the big account half-way through its history vs of the small one (snapshots bound the fold).
 //
 // The read databases are built once, on first use, outside any timing, and shared by every
 // repetition of figures 1 and 2 (reads do not modify them). Every append run gets a fresh store.
@@ -41,6 +42,7 @@
 #include "crm/event_store.h"
 #include "crm/projection.h"
 #include "crm/projections.h"
+#include "crm/replay.h"
 #include "ratio_reporter.h"
 
 namespace crm::bench {
@@ -74,6 +76,8 @@ constexpr char kRawGetBig[] = "raw/get_row/cache_1GiB/nosync_load";
 constexpr char kHistoryBig50Big[] = "ours/history_50_newest/big/cache_1GiB/nosync_load";
 constexpr char kHistorySmall50Big[] = "ours/history_50_newest/small/cache_1GiB/nosync_load";
 constexpr char kHistoryBig10Big[] = "ours/history_10_newest/big/cache_1GiB/nosync_load";
+constexpr char kAsOfBig[] = "ours/get_as_of_mid_history/big/nosync_load";
+constexpr char kAsOfSmall[] = "ours/get_as_of_mid_history/small/nosync_load";
 constexpr char kExecWith[] = "ours/exec_mix/projections/nosync";
 constexpr char kExecWithout[] = "ours/exec_mix/no_projections/nosync";
 
@@ -423,6 +427,36 @@ void BM_History(benchmark::State& state, const char* account, size_t limit, bool
   state.counters["entries_per_page"] = benchmark::Counter(static_cast<double>(expected));
 }
 
+// Reference: GetAsOf("account", id, position half-way through its history); items = reads.
+void BM_AsOf(benchmark::State& state, const char* account) {
+  ReadFixture* f = Fixture(state);
+  if (f == nullptr) return;
+  const std::string stream = std::string("account-") + account;
+  // The positions of the account's newest and oldest entries, then the one between them.
+  auto newest = f->reader->History(stream, 1, 0);
+  const int64_t entries = account == std::string_view(kBigAccount) ? f->big_entries
+                                                                   : f->small_entries;
+  if (!newest.ok() || newest->empty() || entries < 2) {
+    state.SkipWithError("no history");
+    return;
+  }
+  const uint64_t last = std::stoull(newest->front().Find("position")->json);
+  const uint64_t at = last - static_cast<uint64_t>(entries / 2);
+  int64_t wrong = 0, folded = 0;
+  for (auto _ : state) {
+    TimeTravelStats stats;
+    auto doc = GetAsOf(*f->follower, *f->reader, "account", account, PointInTime::AtPosition(at),
+                       &stats);
+    if (!doc.ok() || !doc->has_value()) ++wrong;
+    folded += static_cast<int64_t>(stats.events_folded);
+    benchmark::DoNotOptimize(doc);
+  }
+  if (wrong > 0) state.SkipWithError((std::to_string(wrong) + " reads failed").c_str());
+  state.SetItemsProcessed(state.iterations());
+  state.counters["events_folded"] =
+      benchmark::Counter(static_cast<double>(folded) / std::max<int64_t>(state.iterations(), 1));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Figure 3: appends with and without the projector, fresh store per run.
 
@@ -483,6 +517,8 @@ void RegisterAll() {
   read(kHistoryBig50Big, kRefReadSeconds, BM_History, kBigAccount, kPageSize, true);
   read(kHistorySmall50Big, kRefReadSeconds, BM_History, kSmallAccount, kPageSize, true);
   read(kHistoryBig10Big, kRefReadSeconds, BM_History, kBigAccount, size_t{10}, true);
+  read(kAsOfBig, kRefReadSeconds, BM_AsOf, kBigAccount);
+  read(kAsOfSmall, kRefReadSeconds, BM_AsOf, kSmallAccount);
   benchmark::RegisterBenchmark(kExecWith, BM_Exec, true)
       ->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
   benchmark::RegisterBenchmark(kExecWithout, BM_Exec, false)
@@ -516,6 +552,8 @@ std::vector<RatioLine> SummaryLines() {
        kHistorySmall50Big, 0, false},
       {"   ref: same, 10 newest of " + big + " / 50 of 10 (10 each)", kHistoryBig10Big,
        kHistorySmall50Big, 0, false},
+      {"   ref: get --at mid-history: " + big + "-entry / 10-entry acct", kAsOfBig, kAsOfSmall, 0,
+       false},
   };
 }
 
