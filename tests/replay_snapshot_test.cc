@@ -8,6 +8,7 @@
 #include <random>
 
 #include "crm/replay.h"
+#include "raw_db.h"
 #include "replay_test_util.h"
 
 namespace crm::test {
@@ -269,6 +270,94 @@ TEST(SnapshotVerifyTest, RebuiltSnapshotsEqualTheLiveOnes) {
       EXPECT_TRUE(f.equal());
     }
     EXPECT_TRUE(seen);
+  }
+}
+
+// A damaged snapshot is a corruption error naming it, never a crash or a wrong answer; `replay
+// --verify` names its key; the other reads do not depend on it; restoring it restores the read.
+TEST(SnapshotVerifyTest, ADamagedSnapshotIsNamedByGetAtAndByVerify) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  uint64_t second_snapshot = 0, last = 0;
+  {
+    std::unique_ptr<EventStore> store;
+    ASSERT_NO_FATAL_FAILURE(OpenStore(db, ReplayOptions(OpenMode::kReadWrite), &store));
+    ASSERT_OK_AND_ASSIGN(bool created, EnsureAdminUser(*store));
+    ASSERT_TRUE(created);
+    CommandExecutor exec(store.get());
+    ASSERT_TRUE(exec.Execute(Cmd("OpenAccount").S("account_id", "A").S("name", "Acme").str()).ok);
+    for (int i = 2; i <= 150; ++i) {
+      ExecResult r = exec.Execute(Cmd("AddAccountNote").S("account_id", "A").S("text", "n").str());
+      ASSERT_TRUE(r.ok) << r.line;
+      if (i == 128) second_snapshot = store->LastPosition();  // the account's 128th change
+    }
+    last = store->LastPosition();
+  }
+  // "p:<stream>\0<~position>", like a history key.
+  std::string key = HistoryKey("account-A", second_snapshot);
+  key[0] = 'p';
+  const auto original = GetRawKey(db, "projections", key);
+  ASSERT_TRUE(original.has_value()) << "no snapshot at the account's 128th change";
+  ProcessResult good = Crm(db, {"get", "account", "A", "--at", std::to_string(last)});
+  ASSERT_EQ(good.exit_code, 0) << Describe(good);
+
+  ASSERT_TRUE(PutRawKey(db, "projections", key, "not a state row"));
+  ProcessResult bad = Crm(db, {"get", "account", "A", "--at", std::to_string(last)});
+  EXPECT_EQ(bad.exit_code, 5) << Describe(bad);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("snapshot of account-A at position " +
+                                            std::to_string(second_snapshot) +
+                                            " fails verification"));
+  // Before that snapshot, reads start from the first one and are unaffected.
+  ProcessResult earlier =
+      Crm(db, {"get", "account", "A", "--at", std::to_string(second_snapshot - 1)});
+  EXPECT_EQ(earlier.exit_code, 0) << Describe(earlier);
+  ProcessResult verify = Crm(db, {"replay", "--verify", "--projection", "snapshots"});
+  EXPECT_EQ(verify.exit_code, 5) << Describe(verify);
+  EXPECT_THAT(verify.err, ::testing::HasSubstr("snapshots key " + PrintableKey(key)));
+
+  ASSERT_TRUE(PutRawKey(db, "projections", key, *original));
+  ProcessResult restored = Crm(db, {"get", "account", "A", "--at", std::to_string(last)});
+  EXPECT_EQ(restored.exit_code, 0) << Describe(restored);
+  EXPECT_EQ(restored.out, good.out);
+  EXPECT_EQ(Crm(db, {"replay", "--verify"}).exit_code, 0);
+}
+
+// The replay tests' full workload generator (types, notes, leads converted into new and existing
+// accounts, contacts moved, tickets through their states, quotes, orders, invoices), with a
+// snapshot every 3 changes: every account as of many positions equals its live state then.
+TEST(SnapshotWorkloadTest, GeneratorWorkloadAsOfEqualsTheLiveStateThen) {
+  TempDir dir;
+  Options o = ReplayOptions(OpenMode::kReadWrite);
+  CrmProjectorOptions po;
+  po.snapshot_every = 3;
+  o.projector = MakeCrmProjector(po);
+  std::unique_ptr<EventStore> store;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(dir.Sub("db"), o, &store));
+  ASSERT_OK_AND_ASSIGN(bool created, EnsureAdminUser(*store));
+  ASSERT_TRUE(created);
+  CommandExecutor exec(store.get());
+  WorkloadGenerator gen(7);
+  std::vector<std::pair<uint64_t, std::map<std::string, std::string>>> points;
+  for (int round = 0; round < 30; ++round) {
+    RunWorkload(exec, gen, 60, 20);
+    ASSERT_OK_AND_ASSIGN(auto reader, CrmReader::Open(*store));
+    std::map<std::string, std::string> accounts;
+    ASSERT_OK(reader->ForEach(ListQuery{"account", {}, 0, ""}, [&](const Doc& d) {
+      accounts[d.fields[0].text] = d.ToJson();
+      return true;
+    }));
+    points.emplace_back(store->LastPosition(), std::move(accounts));
+  }
+  ASSERT_GT(points.back().second.size(), 5u);
+  ASSERT_OK_AND_ASSIGN(auto live, CrmReader::Open(*store));
+  for (const auto& [position, accounts] : points) {
+    for (const auto& [id, json] : accounts) {
+      ASSERT_OK_AND_ASSIGN(auto doc, GetAsOf(*store, *live, "account", id,
+                                             PointInTime::AtPosition(position)));
+      ASSERT_TRUE(doc.has_value()) << id << " as of " << position;
+      ASSERT_EQ(doc->ToJson(), json) << id << " as of " << position;
+    }
   }
 }
 
