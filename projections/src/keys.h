@@ -41,29 +41,29 @@ inline std::string Index(std::string_view kind, std::string_view filter, std::st
   return k;
 }
 
-inline std::string HistoryPrefix(std::string_view stream) {
-  std::string k("h:");
+// "<tag><stream>\0" and "<tag><stream>\0<~position:u64be>": per-stream keys newest first.
+inline std::string StreamPrefix(std::string_view tag, std::string_view stream) {
+  std::string k(tag);
   k.append(stream).push_back('\0');
   return k;
 }
-inline std::string History(std::string_view stream, uint64_t position) {
-  std::string k = HistoryPrefix(stream);
+inline std::string StreamPositionKey(std::string_view tag, std::string_view stream,
+                                     uint64_t position) {
+  std::string k = StreamPrefix(tag, stream);
   const uint64_t inv = ~position;
   for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
   return k;
+}
+
+inline std::string HistoryPrefix(std::string_view stream) { return StreamPrefix("h:", stream); }
+inline std::string History(std::string_view stream, uint64_t position) {
+  return StreamPositionKey("h:", stream, position);
 }
 // Snapshots of a stream's row, keyed like its history so that the newest one at or before a
 // position is the first key of a forward scan from Snapshot(stream, position).
-inline std::string SnapshotPrefix(std::string_view stream) {
-  std::string k("p:");
-  k.append(stream).push_back('\0');
-  return k;
-}
+inline std::string SnapshotPrefix(std::string_view stream) { return StreamPrefix("p:", stream); }
 inline std::string Snapshot(std::string_view stream, uint64_t position) {
-  std::string k = SnapshotPrefix(stream);
-  const uint64_t inv = ~position;
-  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
-  return k;
+  return StreamPositionKey("p:", stream, position);
 }
 
 // The position in a history or snapshot key (its last 8 bytes).

@@ -16,6 +16,7 @@
 //   saw exactly those rows when it applied the event, so the result is the live row of then.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <flatbuffers/flatbuffers.h>
@@ -190,16 +191,21 @@ class OwnRows {
   OwnRows(EventStore& store, ProjectionReader& live, TimeTravelStats* stats)
       : store_(store), live_(live), stats_(stats) {}
 
-  Result<Record> At(std::string_view stream, Kind kind, uint64_t upto) {
+  // `snapshot`: the newest snapshot at or before `upto` if the caller has read it already.
+  Result<Record> At(std::string_view stream, Kind kind, uint64_t upto,
+                    std::optional<Snapshot> snapshot = std::nullopt) {
     auto it = memo_.find(std::string(stream));
-    auto snap = NewestSnapshot(live_, stream, kind, upto);
-    if (!snap.ok()) return snap.status();
+    if (!snapshot) {
+      auto snap = NewestSnapshot(live_, stream, kind, upto);
+      if (!snap.ok()) return snap.status();
+      snapshot = std::move(snap).value();
+    }
     Folded start;
-    if (it != memo_.end() && it->second.upto <= upto && it->second.upto >= snap->position) {
+    if (it != memo_.end() && it->second.upto <= upto && it->second.upto >= snapshot->position) {
       start = it->second;
     } else {
-      start.row = std::move(snap->row);
-      start.upto = snap->position;
+      start.row = std::move(snapshot->row);
+      start.upto = snapshot->position;
     }
     CRM_RETURN_IF_ERROR(FoldOn(stream, upto, &start));
     Record out = start.row;
@@ -315,7 +321,7 @@ Result<std::optional<Record>> RowFromSnapshot(EventStore& store, CrmReader& live
   }
   OwnRows own(store, live.rows(), stats);
   if (kind != Kind::kAccount) {
-    auto r = own.At(stream, kind, upto);  // from the same snapshot
+    auto r = own.At(stream, kind, upto, std::move(snap).value());
     if (!r.ok()) return r.status();
     if (!r->exists()) return std::optional<Record>();
     return std::optional<Record>(std::move(r).value());
