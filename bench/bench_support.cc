@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -10,6 +11,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 namespace crm::bench {
@@ -124,6 +126,46 @@ rocksdb::ColumnFamilyOptions RawCfOptions() {
   return o;
 }
 
+namespace {
+// The engine's `streams` prefix: everything up to and including the first 0x00 (db.cc).
+class RawStreamPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "crm.bench.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const char* sep = static_cast<const char*>(std::memchr(key.data(), '\0', key.size()));
+    return rocksdb::Slice(key.data(), sep - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), '\0', key.size()) != nullptr;
+  }
+};
+}  // namespace
+
+rocksdb::ColumnFamilyOptions RawStreamsCfOptions() {
+  rocksdb::ColumnFamilyOptions o;
+  o.level_compaction_dynamic_level_bytes = true;
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  o.prefix_extractor = std::make_shared<RawStreamPrefix>();
+  o.memtable_prefix_bloom_size_ratio = 0.1;
+  o.memtable_insert_with_hint_prefix_extractor = o.prefix_extractor;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(size_t{64} << 20, 4);
+  t.block_size = 4 * 1024;
+  t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.metadata_block_size = 4096;
+  t.pin_top_level_index_and_filter = true;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  t.partition_filters = true;
+  t.whole_key_filtering = false;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
 rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes) {
   rocksdb::ColumnFamilyOptions o;
   o.level_compaction_dynamic_level_bytes = true;
@@ -167,7 +209,8 @@ std::unique_ptr<RawDb> RawDb::Open(const std::string& path, const std::string& c
 
 void RawDb::OpenOrDie() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      // The default family takes the "same bytes" references' stream-index entries.
+      {rocksdb::kDefaultColumnFamilyName, RawStreamsCfOptions()},
       {cf_name_, cf_options_()},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

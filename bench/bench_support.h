@@ -100,6 +100,9 @@ class RawDb {
 // the same as the engine's (engine/src/db.cc, engine/src/readers.cc), see README.md.
 rocksdb::DBOptions RawDbOptions();
 rocksdb::ColumnFamilyOptions RawCfOptions();
+// The engine's `streams` options (prefix extractor, blooms, insert hint), for the raw "same
+// bytes" references' stream-index entries (the raw database's default column family).
+rocksdb::ColumnFamilyOptions RawStreamsCfOptions();
 rocksdb::ReadOptions RawScanReadOptions();
 // The engine's `projections` column family options (8 KiB blocks, 10-bit whole-key bloom filter),
 // for raw point-read ceilings of projection rows (projection_bench). `block_cache_bytes`: as

@@ -171,8 +171,8 @@ void BM_OursAppend(benchmark::State& state, int64_t events_per_append) {
 // Raw RocksDB: one Put per value (batch == 1) or one WriteBatch of `batch` puts per iteration,
 // sequential 8-byte big-endian keys, WAL on, no fsync.
 // With `same_bytes`, every value is one of the engine's stored envelopes and each write also
-// puts one stream-index entry into the default column family (a second memtable, as the engine's
-// `streams` CF): the engine's exact write, minus the engine.
+// puts one stream-index entry into the default column family (a second memtable with the
+// engine's `streams` options: RawStreamsCfOptions): the engine's exact write, minus the engine.
 void BM_RawWrite(benchmark::State& state, int64_t batch, bool same_bytes) {
   TempDir dir;
   auto raw = RawDb::Open(dir.Sub("db"));

@@ -75,6 +75,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const Options& options)
   rocksdb::ColumnFamilyOptions streams = base();
   streams.prefix_extractor = std::make_shared<StreamPrefixTransform>();
   streams.memtable_prefix_bloom_size_ratio = 0.1;
+  streams.memtable_insert_with_hint_prefix_extractor = streams.prefix_extractor;
   {
     auto t = TableOptions(cache, 4 * 1024, true);
     t.whole_key_filtering = false;  // lookups are prefix seeks
