@@ -130,12 +130,18 @@ flatbuffers::DetachedBuffer Encode(const Header& header, const EventData& event,
   // Sized so that a typical envelope (~550 bytes with a 256-byte payload) never reallocates.
   flatbuffers::FlatBufferBuilder fbb(1024, arena, /*own_allocator=*/false);
   auto stream = fbb.CreateString(header.stream.data(), header.stream.size());
-  // The three ids are usually equal: shared strings store them once per envelope.
-  auto command_id = fbb.CreateSharedString(header.command_id.data(), header.command_id.size());
+  // The three ids are usually equal: each is stored once per envelope. (Compared by hand:
+  // CreateSharedString would allocate a std::set per envelope.)
+  auto command_id = fbb.CreateString(header.command_id.data(), header.command_id.size());
   auto correlation_id =
-      fbb.CreateSharedString(header.correlation_id.data(), header.correlation_id.size());
+      header.correlation_id == header.command_id
+          ? command_id
+          : fbb.CreateString(header.correlation_id.data(), header.correlation_id.size());
   auto causation_id =
-      fbb.CreateSharedString(header.causation_id.data(), header.causation_id.size());
+      header.causation_id == header.command_id         ? command_id
+      : header.causation_id == header.correlation_id ? correlation_id
+                                                     : fbb.CreateString(header.causation_id.data(),
+                                                                        header.causation_id.size());
   auto actor = fbb.CreateString(header.actor.data(), header.actor.size());
   auto data = event.data.Pack(fbb);
 

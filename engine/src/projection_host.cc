@@ -246,8 +246,7 @@ Status StoreImpl::RebuildProjections(const Progress& progress) {
                                    "); reopen the database to finish the rebuild");
   }
   lock.lock();
-  leader_active_ = false;
-  if (!pending_.empty()) pending_.front()->cv.notify_one();
+  ReleaseLeadership(lock, nullptr, nullptr);
   return s;
 }
 

@@ -5,7 +5,10 @@
 // far. The leader decides each queued append against the stream versions (the committed ones plus
 // those decided earlier in the same group), stamps positions and hashes, and commits the
 // survivors with one WriteBatch and one Write (one fsync under kSync). An uncontended appender
-// therefore never switches threads; under contention the group grows with the queue.
+// therefore never switches threads; under contention the group grows with the queue. When done,
+// the leader hands the lead straight to the first appender queued meanwhile and wakes the group's
+// members and that next leader with one broadcast (a queued appender may see a wake-up meant for
+// others and wait again).
 #include "engine/src/store.h"
 
 #include <rocksdb/iterator.h>
@@ -87,6 +90,38 @@ bool HasControlCharacter(std::string_view s) {
 }
 
 }  // namespace
+
+// What the leader has decided so far in one group, visible to the group's later items. One
+// instance lives as long as the store and is cleared per group, so that its tables keep their
+// buckets.
+struct StoreImpl::GroupState {
+  // Keys view stream names inside the group's requests, which outlive the group.
+  std::unordered_map<std::string_view, uint64_t> versions;
+  std::unordered_map<std::string_view, const Item*> commands;
+  std::unordered_set<std::string> links;
+  std::vector<Item*> accepted;  // whose result depends on this group's write
+  std::vector<uint64_t> current;  // DecideItem's scratch: the versions of one item's streams
+  uint64_t position = 0;
+  Sha256Digest hash{};
+  int64_t now = 0;
+  Status projection_error;  // the first failure of the projector: fails the whole group
+
+  void Reset(uint64_t next_position, const Sha256Digest& last_hash, int64_t now_us) {
+    versions.clear();
+    commands.clear();
+    links.clear();
+    accepted.clear();
+    position = next_position;
+    hash = last_hash;
+    now = now_us;
+    projection_error = Status::Ok();
+  }
+};
+
+StoreImpl::GroupState& StoreImpl::Group() {
+  if (!group_state_) group_state_ = std::make_unique<GroupState>();
+  return *group_state_;
+}
 
 Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
                                                      const Options& options) {
@@ -201,20 +236,22 @@ void StoreImpl::Prepare(AppendRequest& request, Item* item, codec::Arena* arena)
   item->request = &request;
   item->client_command_id = !request.command_id.empty();
   if (!item->client_command_id) request.command_id = codec::NewUuidString();
-  if (request.correlation_id.empty()) request.correlation_id = request.command_id;
-  if (request.causation_id.empty()) request.causation_id = request.command_id;
-  item->encoded.resize(request.streams.size());
+  size_t events = 0;
+  for (const StreamEvents& s : request.streams) events += s.events.size();
+  item->encoded.reserve(events);
   for (size_t i = 0; i < request.streams.size(); ++i) {
     const StreamEvents& s = request.streams[i];
-    item->encoded[i].reserve(s.events.size());
     for (const auto& e : s.events) {
+      // Correlation and causation default to the command (SPEC §1): views, not copies.
       codec::Header h{s.stream,
                       request.command_id,
-                      request.correlation_id,
-                      request.causation_id,
+                      request.correlation_id.empty() ? std::string_view(request.command_id)
+                                                     : std::string_view(request.correlation_id),
+                      request.causation_id.empty() ? std::string_view(request.command_id)
+                                                   : std::string_view(request.causation_id),
                       e.actor.empty() ? std::string_view(request.actor) : std::string_view(e.actor),
                       request.occurred_at_us};
-      item->encoded[i].push_back(codec::Encode(h, e, arena));
+      item->encoded.push_back(codec::Encode(h, e, arena));
     }
   }
 }
@@ -260,17 +297,50 @@ std::vector<Result<AppendResult>> StoreImpl::AppendBatch(std::vector<AppendReque
   return out;
 }
 
+void StoreImpl::ReleaseLeadership(std::unique_lock<std::mutex>& lock, std::vector<Pending*>* done,
+                                  const Pending* self) {
+  Pending* next = pending_.empty() ? nullptr : pending_.front();
+  leader_active_ = next != nullptr;  // handed over directly: no window for another thread
+  {
+    std::lock_guard<std::mutex> wake(wake_mu_);
+    if (done != nullptr) {
+      for (Pending* g : *done) {
+        if (g != self) g->state = Pending::State::kDone;
+      }
+    }
+    if (next != nullptr) next->state = Pending::State::kLead;
+  }
+  if (done != nullptr) {  // its members may return as soon as mu_ is released: keep the buffer
+    done->clear();
+    spare_pending_.swap(*done);
+  }
+  lock.unlock();
+  // One broadcast for the whole group and the next leader: on a small machine a wake-up each
+  // (a system call and a context switch apiece, issued one after the other by the leader) took
+  // longer than the next group needs to gather.
+  wake_cv_.notify_all();
+  commit_cv_.notify_all();
+}
+
 void StoreImpl::Commit(Pending& p) {
   std::unique_lock<std::mutex> lock(mu_);
   pending_.push_back(&p);
-  // Wake a gathering leader only when its group is complete, not on every arrival.
-  if (leader_waiting_ && pending_.size() >= expected_group_) leader_cv_.notify_one();
-  p.cv.wait(lock, [&] { return p.done || (!leader_active_ && pending_.front() == &p); });
-  if (p.done) return;
+  if (leader_active_) {
+    // Wake a gathering leader only when its group is complete, not on every arrival.
+    if (leader_waiting_ && pending_.size() >= expected_group_) leader_cv_.notify_one();
+    lock.unlock();
+    {
+      std::unique_lock<std::mutex> wake(wake_mu_);
+      wake_cv_.wait(wake, [&] { return p.state != Pending::State::kQueued; });
+      if (p.state == Pending::State::kDone) return;
+    }
+    lock.lock();  // handed the lead; leader_active_ stayed true for us
+  } else {
+    leader_active_ = true;
+  }
 
   // Leader: optionally gather the rest of the previous group, then take everything queued (this
   // caller included) and commit it.
-  leader_active_ = true;
   if (options_.durability == Durability::kSync && pending_.size() < expected_group_) {
     leader_waiting_ = true;
     leader_cv_.wait_for(lock, kGroupCommitWait,
@@ -279,6 +349,7 @@ void StoreImpl::Commit(Pending& p) {
   }
   std::vector<Pending*> group;
   group.swap(pending_);
+  pending_.swap(spare_pending_);  // keeps a buffer: no allocation per group
   // Grow at once, shrink slowly: one descheduled appender must not halve the next groups, and
   // appenders that went away stop costing waits after a few groups.
   expected_group_ = std::max(group.size(), expected_group_ * 3 / 4);
@@ -287,29 +358,8 @@ void StoreImpl::Commit(Pending& p) {
   CommitGroup(group);
 
   lock.lock();
-  for (Pending* g : group) g->done = true;
-  leader_active_ = false;
-  // Wake exactly who must move: the members of this group, and the next leader.
-  for (Pending* g : group) {
-    if (g != &p) g->cv.notify_one();
-  }
-  if (!pending_.empty()) pending_.front()->cv.notify_one();
-  lock.unlock();
-  commit_cv_.notify_all();
+  ReleaseLeadership(lock, &group, &p);
 }
-
-// What the leader has decided so far in one group, visible to the group's later items.
-struct StoreImpl::GroupState {
-  // Keys view stream names inside the group's requests, which outlive the group.
-  std::unordered_map<std::string_view, uint64_t> versions;
-  std::unordered_map<std::string_view, const Item*> commands;
-  std::unordered_set<std::string> links;
-  std::vector<Item*> accepted;  // whose result depends on this group's write
-  uint64_t position = 0;
-  Sha256Digest hash{};
-  int64_t now = 0;
-  Status projection_error;  // the first failure of the projector: fails the whole group
-};
 
 void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
   if (!write_error_.ok()) {
@@ -319,10 +369,8 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
     return;
   }
   batch_.Clear();
-  GroupState g;
-  g.position = next_position_;
-  g.hash = last_hash_;
-  g.now = std::max(codec::NowMicros(), last_recorded_at_us_);
+  GroupState& g = Group();
+  g.Reset(next_position_, last_hash_, std::max(codec::NowMicros(), last_recorded_at_us_));
   for (Pending* p : group) {
     bool stopped = false;
     for (Item* item : p->items) {
@@ -403,7 +451,8 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
   }
 
   // Phase 1: every expectation holds, or nothing of this append is written.
-  std::vector<uint64_t> current(req.streams.size());
+  std::vector<uint64_t>& current = g.current;
+  current.assign(req.streams.size(), 0);
   for (size_t i = 0; i < req.streams.size(); ++i) {
     const StreamEvents& s = req.streams[i];
     if (auto it = g.versions.find(s.stream); it != g.versions.end()) {
@@ -443,12 +492,12 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
   // Phase 2: assign positions (each stream's events contiguous), stamp, hash, batch.
   AppendResult r;
   r.command_id = req.command_id;
-  size_t events = 0;
-  for (const auto& e : item.encoded) events += e.size();
+  const size_t events = item.encoded.size();
+  size_t next_encoded = 0;  // item.encoded runs through the streams in order
   r.first_position = events == 0 ? 0 : g.position;  // 0: a record of a command that changed nothing
   for (size_t i = 0; i < req.streams.size(); ++i) {
     const StreamEvents& s = req.streams[i];
-    const uint64_t count = item.encoded[i].size();
+    const uint64_t count = s.events.size();
     if (count == 0) {  // a condition only
       r.streams.push_back({s.stream, current[i], current[i]});
       continue;
@@ -456,7 +505,7 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
     const uint64_t first_version = current[i] + 1;
     const uint64_t run_start = g.position;
     for (size_t j = 0; j < count; ++j) {
-      flatbuffers::DetachedBuffer& buf = item.encoded[i][j];
+      flatbuffers::DetachedBuffer& buf = item.encoded[next_encoded++];
       g.hash = codec::Stamp(buf.data(), buf.size(), {g.position, first_version + j, g.now, g.hash});
       if (options_.projector && g.projection_error.ok()) {
         EventView view{g.position,

@@ -73,15 +73,20 @@ class StoreImpl final : public EventStore {
   struct Item {
     AppendRequest* request = nullptr;
     bool client_command_id = false;
-    std::vector<std::vector<flatbuffers::DetachedBuffer>> encoded;  // [stream][event]
-    Result<AppendResult> result = Status::IOError("append was not processed");
+    // Every event of the request, stream after stream, in the request's order.
+    std::vector<flatbuffers::DetachedBuffer> encoded;
+    // Replaced by every path of the leader; the message fits std::string's inline buffer, so
+    // that building an Item allocates nothing.
+    Result<AppendResult> result = Status::IOError("not decided");
   };
   // One caller (Append or AppendBatch) while it waits for a leader to commit its items.
   struct Pending {
+    enum class State : uint8_t { kQueued, kLead, kDone };
     std::vector<Item*> items;
     bool stop_at_first_failure = false;
-    bool done = false;
-    std::condition_variable cv;  // signalled when done, or when it is next in line to lead
+    // kQueued until a leader has decided its items (kDone) or hands it the lead (kLead).
+    // Guarded by the store's wake_mu_.
+    State state = State::kQueued;
   };
 
   Status ValidateRequest(const AppendRequest& request) const;
@@ -89,10 +94,17 @@ class StoreImpl final : public EventStore {
   void Prepare(AppendRequest& request, Item* item, codec::Arena* arena) const;
   // Queues the caller's items, leads or follows a group, returns when they are decided.
   void Commit(Pending& p);
+  // With mu_ held by the leader: marks the members of `done` (but `self`) done, hands the lead
+  // to the first queued appender or frees it, unlocks mu_ and wakes them all. `done` (may be
+  // null) is left empty; its buffer is kept for the next group.
+  void ReleaseLeadership(std::unique_lock<std::mutex>& lock, std::vector<Pending*>* done,
+                         const Pending* self);
   // Leader only: decides every pending append of the group, writes the survivors in one batch.
   void CommitGroup(std::vector<Pending*>& group);
   // Leader only: decides one item of the group into batch_.
   void DecideItem(Item& item, GroupState& g);
+  // Leader only: the scratch state, reused from group to group.
+  GroupState& Group();
   // Leader only: the stream's committed version, from the cache or the streams CF.
   Result<uint64_t> CachedStreamVersion(const std::string& stream);
   Result<uint64_t> ReadStreamVersion(std::string_view stream);
@@ -118,12 +130,17 @@ class StoreImpl final : public EventStore {
   const Options options_;
   std::shared_ptr<spdlog::logger> log_;
 
-  // Group commit. mu_ guards pending_, leader_active_, leader_waiting_, expected_group_ and the
-  // Pending::done flags.
+  // Group commit. mu_ guards pending_, spare_pending_, leader_active_, leader_waiting_ and
+  // expected_group_ (a Pending's state has its own mutex).
   std::mutex mu_;
   std::condition_variable leader_cv_;  // a new appender queued while the leader gathers (sync)
   std::condition_variable commit_cv_;  // committed_position_ advanced (subscriptions)
+  // Queued appenders wait on wake_cv_ for their Pending::state to leave kQueued. wake_mu_ guards
+  // every Pending::state; it is taken after mu_, never before.
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
   std::vector<Pending*> pending_;
+  std::vector<Pending*> spare_pending_;  // an empty buffer handed to pending_ by each leader
   bool leader_active_ = false;
   bool leader_waiting_ = false;
   // Size of the last group. Under kSync a new leader waits (at most kGroupCommitWait) until this
@@ -138,6 +155,7 @@ class StoreImpl final : public EventStore {
   Status write_error_;  // latched: after a failed write every append fails until reopen
   LruCache<uint64_t> stream_versions_;
   rocksdb::WriteBatch batch_;
+  std::unique_ptr<GroupState> group_state_;
   std::unique_ptr<ProjectionReader> committed_reader_;
 
   std::atomic<uint64_t> committed_position_{0};
