@@ -539,6 +539,40 @@ TEST_F(AppendTest, BatchDecidesEachRequestInOrderInOneGroup) {
   EXPECT_EQ(store_->LastPosition(), 4u);
 }
 
+// A group touching many streams: the leader's record of versions decided earlier in the group
+// switches from a linear list to a hash index past 16 streams; every later append of the group
+// must still see them, and the small groups after it must start clean.
+TEST_F(AppendTest, BatchOverManyStreamsSeesItsOwnDecisions) {
+  constexpr int kStreams = 40;
+  std::vector<AppendRequest> batch;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kStreams; ++i) {
+      const std::string stream = "account-M" + std::to_string(i);
+      batch.push_back(NoteRequest(stream,
+                                  round == 0 ? ExpectedVersion::NoStream()
+                                             : ExpectedVersion::Exactly(round),
+                                  {"r" + std::to_string(round)}));
+    }
+  }
+  // Stale expectations on streams decided in the same group: conflicts, the rest unaffected.
+  batch.push_back(NoteRequest("account-M3", ExpectedVersion::Exactly(1), {"stale"}));
+  batch.push_back(NoteRequest("account-M39", ExpectedVersion::NoStream(), {"stale"}));
+  auto results = store_->AppendBatch(std::move(batch));
+  ASSERT_EQ(results.size(), 3u * kStreams + 2);
+  for (int k = 0; k < 3 * kStreams; ++k) {
+    ASSERT_TRUE(results[k].ok()) << k << ": " << results[k].status().ToString();
+    EXPECT_EQ(results[k]->streams[0].last_version, static_cast<uint64_t>(k / kStreams + 1));
+  }
+  EXPECT_EQ(results[3 * kStreams].status().code(), Code::kConcurrencyConflict);
+  EXPECT_EQ(results[3 * kStreams + 1].status().code(), Code::kConcurrencyConflict);
+  EXPECT_EQ(store_->LastPosition(), 3u * kStreams);
+  for (int i = 0; i < kStreams; ++i) EXPECT_EQ(Version("account-M" + std::to_string(i)), 3u);
+  // The next, single-append groups decide against the committed versions only.
+  ASSERT_OK(Append("account-M0", ExpectedVersion::Exactly(3)));
+  ASSERT_OK(Append("account-M0", ExpectedVersion::Exactly(4)));
+  EXPECT_EQ(Version("account-M0"), 5u);
+}
+
 TEST_F(AppendTest, StopAtFirstFailureAbortsTheRest) {
   std::vector<AppendRequest> batch;
   batch.push_back(NoteRequest("account-A", ExpectedVersion::NoStream(), {"a1"}));

@@ -89,14 +89,64 @@ bool HasControlCharacter(std::string_view s) {
   });
 }
 
+// Empties a hash table for reuse. One that a big batch grew is replaced instead: clear() costs
+// its whole bucket array, every group after.
+template <typename Table>
+void ClearForReuse(Table& t) {
+  if (t.bucket_count() > 1024) {
+    t = Table();
+  } else {
+    t.clear();
+  }
+}
+
+// The versions decided so far in one group, by stream. Groups are usually small (one append,
+// or a few hundred under load): a linear search of a vector beats hashing, and a hash index is
+// built only past kLinear streams.
+class GroupVersions {
+ public:
+  void Clear() {
+    entries_.clear();
+    ClearForReuse(index_);
+  }
+  const uint64_t* Find(std::string_view stream) const {
+    if (entries_.size() > kLinear) {
+      auto it = index_.find(stream);
+      return it == index_.end() ? nullptr : &entries_[it->second].second;
+    }
+    for (const auto& e : entries_) {
+      if (e.first == stream) return &e.second;
+    }
+    return nullptr;
+  }
+  void Set(std::string_view stream, uint64_t version) {
+    if (const uint64_t* v = Find(stream)) {
+      const_cast<uint64_t&>(*v) = version;
+      return;
+    }
+    entries_.emplace_back(stream, version);
+    if (entries_.size() == kLinear + 1) {
+      for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].first, i);
+    } else if (entries_.size() > kLinear + 1) {
+      index_.emplace(stream, entries_.size() - 1);
+    }
+  }
+  const std::vector<std::pair<std::string_view, uint64_t>>& entries() const { return entries_; }
+
+ private:
+  static constexpr size_t kLinear = 16;
+  std::vector<std::pair<std::string_view, uint64_t>> entries_;
+  std::unordered_map<std::string_view, size_t> index_;  // stream -> entries_ index, past kLinear
+};
+
 }  // namespace
 
 // What the leader has decided so far in one group, visible to the group's later items. One
-// instance lives as long as the store and is cleared per group, so that its tables keep their
-// buckets.
+// instance lives as long as the store and is cleared per group, so that its containers keep
+// their memory.
 struct StoreImpl::GroupState {
-  // Keys view stream names inside the group's requests, which outlive the group.
-  std::unordered_map<std::string_view, uint64_t> versions;
+  // Keys view stream names and command ids inside the group's requests, which outlive the group.
+  GroupVersions versions;
   std::unordered_map<std::string_view, const Item*> commands;
   std::unordered_set<std::string> links;
   std::vector<Item*> accepted;  // whose result depends on this group's write
@@ -107,9 +157,9 @@ struct StoreImpl::GroupState {
   Status projection_error;  // the first failure of the projector: fails the whole group
 
   void Reset(uint64_t next_position, const Sha256Digest& last_hash, int64_t now_us) {
-    versions.clear();
-    commands.clear();
-    links.clear();
+    versions.Clear();
+    ClearForReuse(commands);
+    ClearForReuse(links);
     accepted.clear();
     position = next_position;
     hash = last_hash;
@@ -414,7 +464,7 @@ void StoreImpl::CommitGroup(std::vector<Pending*>& group) {
   next_position_ = g.position;
   last_hash_ = g.hash;
   last_recorded_at_us_ = g.now;
-  for (auto& [stream, version] : g.versions) stream_versions_.Put(stream, version);
+  for (const auto& [stream, version] : g.versions.entries()) stream_versions_.Put(stream, version);
   committed_position_.store(g.position - 1, std::memory_order_release);
 }
 
@@ -455,8 +505,8 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
   current.assign(req.streams.size(), 0);
   for (size_t i = 0; i < req.streams.size(); ++i) {
     const StreamEvents& s = req.streams[i];
-    if (auto it = g.versions.find(s.stream); it != g.versions.end()) {
-      current[i] = it->second;
+    if (const uint64_t* decided = g.versions.Find(s.stream)) {
+      current[i] = *decided;
     } else {
       auto v = CachedStreamVersion(s.stream);
       if (!v.ok()) {
@@ -525,7 +575,7 @@ void StoreImpl::DecideItem(Item& item, GroupState& g) {
     batch_.Put(db_->streams(),
                rocksdb::Slice(key, format::StreamRunKeyTo(s.stream, first_version, key)),
                rocksdb::Slice(run, sizeof(run)));
-    g.versions[s.stream] = first_version + count - 1;
+    g.versions.Set(s.stream, first_version + count - 1);
     r.streams.push_back({s.stream, first_version, first_version + count - 1});
   }
   r.last_position = events == 0 ? 0 : g.position - 1;
