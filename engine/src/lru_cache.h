@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +40,17 @@ class LruCache {
       index_.erase(order_.back().first);
       order_.pop_back();
     }
+  }
+
+  // Removes the entry and hands its value over, or returns nullopt.
+  std::optional<V> Take(std::string_view key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    auto node = it->second;
+    index_.erase(it);
+    std::optional<V> out(std::move(node->second));
+    order_.erase(node);
+    return out;
   }
 
   size_t size() const { return index_.size(); }

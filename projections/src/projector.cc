@@ -168,9 +168,26 @@ class CrmProjector final : public Projector {
     touched_.emplace_back(stream, row);
   }
 
-  // The committed row of `stream` (decoded), or an empty one of `kind`.
-  Result<Record> ReadCommitted(std::string_view stream, Kind kind) {
-    if (const Record* cached = cache_.Get(stream)) return *cached;
+  // The committed row of `stream` (decoded), or an empty one of `kind`. A cached row is handed
+  // over, not copied: the caller keeps it in dirty_, and Committed() puts it back (after an
+  // abandoned group the next read decodes it again from the committed projections).
+  Result<Record> TakeCommitted(std::string_view stream, Kind kind) {
+    if (std::optional<Record> cached = cache_.Take(stream)) return std::move(*cached);
+    return Decode(stream, kind);
+  }
+
+  // The committed row's parents, without copying the rest of the row.
+  Result<std::vector<std::string>> CommittedParents(std::string_view stream, Kind kind) {
+    if (const Record* cached = cache_.Get(stream)) return cached->parents;
+    auto r = Decode(stream, kind);
+    if (!r.ok()) return r.status();
+    std::vector<std::string> parents = r->parents;
+    if (r->exists()) cache_.Put(stream, std::move(r).value());
+    return parents;
+  }
+
+  // The committed row of `stream` read from the projections, or an empty one of `kind`.
+  Result<Record> Decode(std::string_view stream, Kind kind) {
     auto bytes = reader_->Get(proj::keys::State(stream));
     if (!bytes.ok()) return bytes.status();
     if (!bytes->has_value()) return Record::Empty(kind);
@@ -182,7 +199,6 @@ class CrmProjector final : public Projector {
     if (r->kind != kind) {
       return Status::Corruption("projection row of " + std::string(stream) + " has another kind");
     }
-    cache_.Put(stream, *r);
     return r;
   }
 
@@ -190,7 +206,7 @@ class CrmProjector final : public Projector {
   Result<Record*> Load(std::string_view stream, Kind kind) {
     auto it = dirty_.find(std::string(stream));
     if (it != dirty_.end()) return &it->second.row;
-    auto r = ReadCommitted(stream, kind);
+    auto r = TakeCommitted(stream, kind);
     if (!r.ok()) return r.status();
     Dirty d;
     d.index_keys = proj::IndexKeys(*r);
@@ -213,9 +229,7 @@ class CrmProjector final : public Projector {
     if (auto it = dirty_.find(std::string(stream)); it != dirty_.end()) {
       return it->second.row.parents;
     }
-    auto r = ReadCommitted(stream, *kind);
-    if (!r.ok()) return r.status();
-    return std::move(r->parents);
+    return CommittedParents(stream, *kind);
   }
 
   Status Holders(std::string_view stream, Kind kind, const std::vector<std::string>& parents,
