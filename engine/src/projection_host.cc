@@ -4,6 +4,7 @@
 #include <rocksdb/snapshot.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/src/codec.h"
@@ -63,21 +64,47 @@ class RocksProjectionReader final : public ProjectionReader {
   const rocksdb::Snapshot* snapshot_;
 };
 
-class BatchProjectionWriter final : public ProjectionWriter {
+// Collects a projector's writes and adds them to a batch in key order. RocksDB's memtable keeps
+// a splice at its last insert, so keys that arrive sorted are linked in next to one another; in
+// the projector's own order (stream by stream, then history, snapshots, index keys) each insert
+// searched the projections' skiplist from the top, which was a third of the instructions of a
+// command with projections inline (callgrind, projection_bench's exec mix).
+class SortedBatchWriter final : public ProjectionWriter {
  public:
-  BatchProjectionWriter(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf)
-      : batch_(batch), cf_(cf) {}
-  void Put(std::string_view key, std::string_view value) override {
-    batch_->Put(cf_, rocksdb::Slice(key.data(), key.size()),
-                rocksdb::Slice(value.data(), value.size()));
-  }
-  void Delete(std::string_view key) override {
-    batch_->Delete(cf_, rocksdb::Slice(key.data(), key.size()));
+  void Put(std::string_view key, std::string_view value) override { Add(key, value, false); }
+  void Delete(std::string_view key) override { Add(key, {}, true); }
+
+  // Adds every write to `batch`, ordered by key (a key's own writes keep their order).
+  void WriteTo(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf) {
+    std::stable_sort(ops_.begin(), ops_.end(),
+                     [this](const Op& a, const Op& b) { return Key(a) < Key(b); });
+    for (const Op& op : ops_) {
+      const std::string_view k = Key(op);
+      if (op.del) {
+        batch->Delete(cf, rocksdb::Slice(k.data(), k.size()));
+      } else {
+        batch->Put(cf, rocksdb::Slice(k.data(), k.size()),
+                   rocksdb::Slice(bytes_.data() + op.offset + op.key_size, op.value_size));
+      }
+    }
   }
 
  private:
-  rocksdb::WriteBatch* batch_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  struct Op {
+    size_t offset;  // of the key in bytes_; the value follows it
+    size_t key_size;
+    size_t value_size;
+    bool del;
+  };
+  void Add(std::string_view key, std::string_view value, bool del) {
+    ops_.push_back({bytes_.size(), key.size(), value.size(), del});
+    bytes_.append(key).append(value);
+  }
+  // std::string_view compares like memcmp, as RocksDB's bytewise comparator does.
+  std::string_view Key(const Op& op) const { return {bytes_.data() + op.offset, op.key_size}; }
+
+  std::string bytes_;
+  std::vector<Op> ops_;
 };
 
 Result<std::optional<std::string>> GetMeta(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
@@ -104,8 +131,9 @@ void StoreImpl::PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t pos
 }
 
 void StoreImpl::FlushProjector(rocksdb::WriteBatch* batch) {
-  BatchProjectionWriter writer(batch, db_->projections());
+  SortedBatchWriter writer;
   options_.projector->Flush(writer);
+  writer.WriteTo(batch, db_->projections());
 }
 
 ProjectionReader& StoreImpl::CommittedProjections() {
@@ -310,8 +338,9 @@ Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAs
   wo.disableWAL = true;  // a temporary store: nothing to recover
   CRM_RETURN_IF_ERROR(FoldLog(*projector, set->reader(), 1, upto, include, [&](uint64_t done) {
     rocksdb::WriteBatch batch;
-    BatchProjectionWriter writer(&batch, set->db()->DefaultColumnFamily());
+    SortedBatchWriter writer;
     projector->Flush(writer);
+    writer.WriteTo(&batch, set->db()->DefaultColumnFamily());
     Status s = FromRocks(set->db()->Write(wo, &batch), "writing projections aside");
     if (!s.ok()) {
       projector->Abandoned();
