@@ -477,16 +477,9 @@ std::vector<RatioLine> SummaryLines() {
 int main(int argc, char** argv) {
   using namespace crm::bench;
   std::vector<std::string> args(argv, argv + argc);
-  // Repetitions of all benchmarks run in a random order, so that both sides of every pair see
-  // the same drift of this shared machine (a minute-long slow phase would otherwise land on one
-  // side only and move a ratio by 20 points).
-  bool interleave_given = false;
-  for (const auto& a : args) {
-    interleave_given = interleave_given || a.rfind("--benchmark_enable_random_interleaving", 0) == 0;
-  }
-  if (!interleave_given) args.push_back("--benchmark_enable_random_interleaving=true");
   RateCollector rates;
-  std::ostream* summary = RunBenchmarks("log_bench", args, 5, RegisterAll, &rates);
+  std::ostream* summary = RunBenchmarks("log_bench", args, 5, RegisterAll, &rates,
+                                        /*interleave=*/true);
   if (summary == nullptr) return 1;
 
   std::ostream& out = *summary;

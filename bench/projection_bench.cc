@@ -614,7 +614,8 @@ int main(int argc, char** argv) {
   }
   RateCollector rates;
   const auto t0 = std::chrono::steady_clock::now();
-  std::ostream* summary = RunBenchmarks("projection_bench", args, 3, RegisterAll, &rates);
+  std::ostream* summary = RunBenchmarks("projection_bench", args, 3, RegisterAll, &rates,
+                                        /*interleave=*/true);
   if (summary == nullptr) return 1;
 
   std::ostream& out = *summary;

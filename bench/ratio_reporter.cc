@@ -201,7 +201,10 @@ std::string FlagValue(const std::vector<std::string>& args, std::string_view pre
 
 std::ostream* RunBenchmarks(const char* program, std::vector<std::string>& args,
                             int default_repetitions, const std::function<void()>& register_all,
-                            RateCollector* rates) {
+                            RateCollector* rates, bool interleave) {
+  if (interleave && !HasFlag(args, "--benchmark_enable_random_interleaving")) {
+    args.push_back("--benchmark_enable_random_interleaving=true");
+  }
   if (!HasFlag(args, "--benchmark_repetitions")) {
     args.push_back("--benchmark_repetitions=" + std::to_string(default_repetitions));
   }

@@ -107,9 +107,11 @@ bool TakeCountFlags(const char* program, int argc, char** argv,
 // initialises Google Benchmark with `args` (argv[0] first), calls `register_all`, and runs every
 // benchmark through a console (or, with --benchmark_format=json, JSON) reporter feeding `rates`.
 // Returns the stream the summary belongs on -- stderr when stdout carries JSON -- or nullptr
-// after explaining a bad flag on stderr. `args` receives the added defaults.
+// after explaining a bad flag on stderr. `args` receives the added defaults. With `interleave`,
+// repetitions of all benchmarks run in a random order unless --benchmark_enable_random_interleaving
+// is given, so that both sides of a pair see the same drift of a shared machine.
 std::ostream* RunBenchmarks(const char* program, std::vector<std::string>& args,
                             int default_repetitions, const std::function<void()>& register_all,
-                            RateCollector* rates);
+                            RateCollector* rates, bool interleave = false);
 
 }  // namespace crm::bench
