@@ -107,26 +107,37 @@ rocksdb::DBOptions RawDbOptions() {
   return o;
 }
 
-rocksdb::ColumnFamilyOptions RawCfOptions() {
+namespace {
+
+// The engine's per-family basics and table options (engine/src/db.cc: Descriptors, TableOptions).
+rocksdb::ColumnFamilyOptions RawBaseCfOptions() {
   rocksdb::ColumnFamilyOptions o;
   o.level_compaction_dynamic_level_bytes = true;
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
-  rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(size_t{64} << 20, 4);  // crm::Options::block_cache_bytes
-  t.block_size = 16 * 1024;
-  t.cache_index_and_filter_blocks = true;
-  t.cache_index_and_filter_blocks_with_high_priority = true;
-  t.pin_l0_filter_and_index_blocks_in_cache = true;
-  t.format_version = 5;  // no bloom filter: every key in range exists
-  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
-  t.metadata_block_size = 4096;
-  t.pin_top_level_index_and_filter = true;
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }
 
-namespace {
+std::shared_ptr<rocksdb::TableFactory> RawTable(size_t block_cache_bytes, size_t block_size,
+                                                bool bloom, bool whole_key_filtering = true) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(block_cache_bytes, 4);  // crm::Options::block_cache_bytes
+  t.block_size = block_size;
+  t.cache_index_and_filter_blocks = true;
+  t.cache_index_and_filter_blocks_with_high_priority = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;
+  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  t.metadata_block_size = 4096;
+  t.pin_top_level_index_and_filter = true;
+  if (bloom) {
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    t.partition_filters = true;
+    t.whole_key_filtering = whole_key_filtering;
+  }
+  return std::shared_ptr<rocksdb::TableFactory>(rocksdb::NewBlockBasedTableFactory(t));
+}
+
 // The engine's `streams` prefix: everything up to and including the first 0x00 (db.cc).
 class RawStreamPrefix : public rocksdb::SliceTransform {
  public:
@@ -139,51 +150,29 @@ class RawStreamPrefix : public rocksdb::SliceTransform {
     return std::memchr(key.data(), '\0', key.size()) != nullptr;
   }
 };
+
 }  // namespace
 
+
+rocksdb::ColumnFamilyOptions RawCfOptions() {
+  rocksdb::ColumnFamilyOptions o = RawBaseCfOptions();
+  o.table_factory = RawTable(size_t{64} << 20, 16 * 1024, /*bloom=*/false);  // every key exists
+  return o;
+}
+
 rocksdb::ColumnFamilyOptions RawStreamsCfOptions() {
-  rocksdb::ColumnFamilyOptions o;
-  o.level_compaction_dynamic_level_bytes = true;
-  o.compression = rocksdb::kLZ4Compression;
-  o.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::ColumnFamilyOptions o = RawBaseCfOptions();
   o.prefix_extractor = std::make_shared<RawStreamPrefix>();
   o.memtable_prefix_bloom_size_ratio = 0.1;
   o.memtable_insert_with_hint_prefix_extractor = o.prefix_extractor;
-  rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(size_t{64} << 20, 4);
-  t.block_size = 4 * 1024;
-  t.cache_index_and_filter_blocks = true;
-  t.cache_index_and_filter_blocks_with_high_priority = true;
-  t.pin_l0_filter_and_index_blocks_in_cache = true;
-  t.format_version = 5;
-  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
-  t.metadata_block_size = 4096;
-  t.pin_top_level_index_and_filter = true;
-  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  t.partition_filters = true;
-  t.whole_key_filtering = false;
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  o.table_factory = RawTable(size_t{64} << 20, 4 * 1024, /*bloom=*/true,
+                             /*whole_key_filtering=*/false);  // prefix seeks
   return o;
 }
 
 rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes) {
-  rocksdb::ColumnFamilyOptions o;
-  o.level_compaction_dynamic_level_bytes = true;
-  o.compression = rocksdb::kLZ4Compression;
-  o.bottommost_compression = rocksdb::kZSTD;
-  rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(block_cache_bytes, 4);  // as the engine's (db.cc)
-  t.block_size = 8 * 1024;
-  t.cache_index_and_filter_blocks = true;
-  t.cache_index_and_filter_blocks_with_high_priority = true;
-  t.pin_l0_filter_and_index_blocks_in_cache = true;
-  t.format_version = 5;
-  t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
-  t.metadata_block_size = 4096;
-  t.pin_top_level_index_and_filter = true;
-  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  t.partition_filters = true;
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  rocksdb::ColumnFamilyOptions o = RawBaseCfOptions();
+  o.table_factory = RawTable(block_cache_bytes, 8 * 1024, /*bloom=*/true);
   return o;
 }
 

@@ -222,7 +222,9 @@ TEST_P(SnapshotTest, ALongHistoryIsReadFromANearbySnapshot) {
                                            PointInTime::AtPosition(position), &stats));
     ASSERT_TRUE(doc.has_value());
     EXPECT_EQ(doc->ToJson(), json) << "as of " << position;
-    if (position > 20) EXPECT_TRUE(stats.from_snapshot) << "as of " << position;
+    if (position > 20) {
+      EXPECT_TRUE(stats.from_snapshot) << "as of " << position;
+    }
     // Fewer than k events of the account's history after its snapshot, and for each of them
     // fewer than k events of the entity it involves (every entity here has at most 4).
     EXPECT_LT(stats.events_folded, k * 3) << "as of " << position;

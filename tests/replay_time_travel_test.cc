@@ -189,9 +189,13 @@ TEST_P(SnapshotEveryTest, GetAsOfEveryPositionEqualsTheStateRecordedThen) {
       // With a snapshot after every change, an entity that existed then is read from one.
       if (snapshot_every_ == 1 && p.json[i] != "<missing>") {
         EXPECT_TRUE(stats.from_snapshot) << kind << " " << id;
-        if (kind != "account") EXPECT_EQ(stats.events_folded, 0u) << kind << " " << id;
+        if (kind != "account") {
+          EXPECT_EQ(stats.events_folded, 0u) << kind << " " << id;
+        }
       }
-      if (snapshot_every_ == 0) EXPECT_FALSE(stats.from_snapshot);
+      if (snapshot_every_ == 0) {
+        EXPECT_FALSE(stats.from_snapshot);
+      }
       EXPECT_EQ(AsOf(kind, id, PointInTime::RecordedAt(p.recorded_at)), p.json[i])
           << kind << " " << id << " as of recorded time " << FormatTimestamp(p.recorded_at);
     }
