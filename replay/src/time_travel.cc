@@ -15,6 +15,7 @@
 //   every other row as it was just before the event (PointInTimeRows below): the live projector
 //   saw exactly those rows when it applied the event, so the result is the live row of then.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -86,6 +87,18 @@ bool Includes(const EventView& e, const PointInTime& at, uint64_t upto) {
   return at.kind != PointInTime::Kind::kOccurredAt || e.occurred_at_us() <= at.time_us;
 }
 
+// The event at position `p` of `stream`'s history; a position the log does not have is
+// corruption of the history.
+Result<RecordedEvent> ReadHistoryEvent(EventStore& store, std::string_view stream, uint64_t p) {
+  auto e = store.ReadEvent(p);
+  if (!e.ok()) return e.status();
+  if (!e->has_value()) {
+    return Status::Corruption("the history of " + std::string(stream) + " names position " +
+                              std::to_string(p) + ", which is not in the log");
+  }
+  return std::move(**e);
+}
+
 // Business time. An account as it was: its history's events that had occurred by then, folded in
 // memory.
 Result<std::optional<Record>> FoldThroughHistory(EventStore& store, CrmReader& live,
@@ -105,13 +118,9 @@ Result<std::optional<Record>> FoldThroughHistory(EventStore& store, CrmReader& l
   auto projector = MakeCrmProjector(positions.size() + 16);
   size_t pending = 0;
   for (uint64_t p : positions) {
-    auto e = store.ReadEvent(p);
+    auto e = ReadHistoryEvent(store, stream, p);
     if (!e.ok()) return e.status();
-    if (!e->has_value()) {
-      return Status::Corruption("the history of " + std::string(stream) + " names position " +
-                                std::to_string(p) + ", which is not in the log");
-    }
-    EventView view = (*e)->view();
+    EventView view = e->view();
     if (!Includes(view, at, upto)) continue;
     CRM_RETURN_IF_ERROR(projector->Apply(view, rows));
     if (stats) ++stats->events_folded;
@@ -126,25 +135,40 @@ Result<std::optional<Record>> FoldThroughHistory(EventStore& store, CrmReader& l
   return proj::ReadRow(rows, stream);
 }
 
-// Business time. Any other entity as it was: a fold of its own stream's events that had occurred
-// by then.
-Result<std::optional<Record>> FoldOwnStream(EventStore& store, Kind kind, std::string_view stream,
-                                            const PointInTime& at, uint64_t upto,
-                                            TimeTravelStats* stats) {
-  auto reader = store.ReadStream(stream, 1, Direction::kForward);
+// Folds into `row` the events of `stream` from version `from_version` at positions up to `upto`
+// that `take` accepts (given the row as folded so far).
+Status FoldStreamInto(EventStore& store, std::string_view stream, uint64_t from_version,
+                      uint64_t upto,
+                      const std::function<bool(const EventView&, const Record&)>& take,
+                      Record* row, TimeTravelStats* stats) {
+  auto reader = store.ReadStream(stream, from_version, Direction::kForward);
   if (!reader.ok()) return reader.status();
-  Record row = Record::Empty(kind);
   while (true) {
     auto next = (*reader)->Next();
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
     const EventView& e = **next;
     if (e.position > upto) break;
-    if (!Includes(e, at, upto)) continue;
-    if (!row.exists() && e.version() != 1) continue;  // not created by then (business time)
-    proj::FoldOwn(e, &row);
+    if (!take(e, *row)) continue;
+    proj::FoldOwn(e, row);
     if (stats) ++stats->events_folded;
   }
+  return Status::Ok();
+}
+
+// Business time. Any other entity as it was: a fold of its own stream's events that had occurred
+// by then.
+Result<std::optional<Record>> FoldOwnStream(EventStore& store, Kind kind, std::string_view stream,
+                                            const PointInTime& at, uint64_t upto,
+                                            TimeTravelStats* stats) {
+  Record row = Record::Empty(kind);
+  CRM_RETURN_IF_ERROR(FoldStreamInto(
+      store, stream, 1, upto,
+      [&](const EventView& e, const Record& folded) {
+        // Not created by then (business time): the creation had not occurred yet.
+        return Includes(e, at, upto) && (folded.exists() || e.version() == 1);
+      },
+      &row, stats));
   if (!row.exists()) return std::optional<Record>();
   return std::optional<Record>(std::move(row));
 }
@@ -221,18 +245,12 @@ class OwnRows {
 
   Status FoldOn(std::string_view stream, uint64_t upto, Folded* f) {
     if (upto > f->upto) {
-      auto reader = store_.ReadStream(stream, f->row.version + 1, Direction::kForward);
-      if (!reader.ok()) return reader.status();
-      while (true) {
-        auto next = (*reader)->Next();
-        if (!next.ok()) return next.status();
-        if (!next->has_value()) break;
-        const EventView& e = **next;
-        if (e.position > upto) break;
-        if (e.position <= f->upto) continue;  // already in the row (defensive: versions agree)
-        proj::FoldOwn(e, &f->row);
-        if (stats_) ++stats_->events_folded;
-      }
+      const uint64_t folded_upto = f->upto;
+      CRM_RETURN_IF_ERROR(FoldStreamInto(
+          store_, stream, f->row.version + 1, upto,
+          // Already in the row? (defensive: the versions agree)
+          [folded_upto](const EventView& e, const Record&) { return e.position > folded_upto; },
+          &f->row, stats_));
     }
     f->upto = std::max(f->upto, upto);
     return Status::Ok();
@@ -351,17 +369,13 @@ Result<std::optional<Record>> RowFromSnapshot(EventStore& store, CrmReader& live
   options.cache_entries = 1;
   options.snapshot_every = 0;
   for (uint64_t p : positions) {
-    auto e = store.ReadEvent(p);
+    auto e = ReadHistoryEvent(store, stream, p);
     if (!e.ok()) return e.status();
-    if (!e->has_value()) {
-      return Status::Corruption("the history of " + std::string(stream) + " names position " +
-                                std::to_string(p) + ", which is not in the log");
-    }
     rows.SetNow(p);
     // A fresh projector for each event: it must not keep rows across events, since every row
     // but the account's is re-read as of the next event.
     auto projector = MakeCrmProjector(options);
-    CRM_RETURN_IF_ERROR(projector->Apply((*e)->view(), rows));
+    CRM_RETURN_IF_ERROR(projector->Apply(e->view(), rows));
     projector->Flush(rows);
     projector->Committed();
     if (stats) ++stats->events_folded;
