@@ -3,8 +3,9 @@
 //   1. CrmReader::Get("account", random id) on 1,000,000 accounts — the call `crm get` makes, on
 //      a follower with one snapshot reused — vs raw RocksDB Get of the same keys holding the same
 //      row bytes, with the engine's `projections` column-family options            >= 50%
-//   2. History(account, 50, 0), the newest 50 entries, of an account with 1,000,000 entries
-//      vs the same call on an account with 10, in the same database (at most 2x slower) >= 50%
+//   2. HistoryEntries(account, 50, 0), the newest 50 entries (the page `crm history` reads), of
+//      an account with 1,000,000 entries vs the same call on an account with 10, in the same
+//      database (at most 2x slower)                                                  >= 50%
 //   3. the exec_bench command mix through CommandExecutor::ExecuteBatch (512 per batch) on a
 //      fresh store with Options::projector = MakeCrmProjector() vs one without       >= 50%
 // Durability: nosync for every write (the read databases' loads and the appends).
@@ -13,7 +14,8 @@
 //   (defaults 1,000,000 / 1,000,000 / 200,000; 3 repetitions, aggregates only)
 //
 // References (no target): figures 1 and 2 again with a 1 GiB block cache on both sides, history
-// pages of 10 entries from the big account, and a point-in-time get (GetAsOf, `get --at`) of
+// pages of 10 entries from the big account, the pages of figure 2 rendered as `crm history`
+// prints them (JSON lines), and a point-in-time get (GetAsOf, `get --at`) of
 // the big account half-way through its history vs of the small one (snapshots bound the fold).
 //
 // The read databases are built once, on first use, outside any timing, and shared by every
@@ -68,6 +70,8 @@ constexpr char kRawGet[] = "raw/get_row/nosync_load";
 constexpr char kHistoryBig50[] = "ours/history_50_newest/big/nosync_load";
 constexpr char kHistorySmall50[] = "ours/history_50_newest/small/nosync_load";
 constexpr char kHistoryBig10[] = "ours/history_10_newest/big/nosync_load";
+constexpr char kHistoryBig50Json[] = "ours/history_50_newest/big/jsonl/nosync_load";
+constexpr char kHistorySmall50Json[] = "ours/history_50_newest/small/jsonl/nosync_load";
 // References: the same reads with a 1 GiB block cache (Options::block_cache_bytes) on both sides.
 // RocksDB splits a cache into 64 shards and cannot keep a block bigger than a shard: with 64 MiB,
 // index and filter blocks over 1 MiB are read from the file again on every lookup.
@@ -405,8 +409,10 @@ void BM_RawGet(benchmark::State& state, bool big_cache) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// Figure 2: History(account-<id>, limit, 0), the newest `limit` entries; items = pages.
-void BM_History(benchmark::State& state, const char* account, size_t limit, bool big_cache) {
+// Figure 2: HistoryEntries(account-<id>, limit, 0), the newest `limit` entries, read and
+// verified; with `jsonl`, also rendered as `crm history` prints them. Items = pages.
+void BM_History(benchmark::State& state, const char* account, size_t limit, bool big_cache,
+                bool jsonl) {
   ReadFixture* f = Fixture(state);
   if (f == nullptr) return;
   const std::string stream = std::string("account-") + account;
@@ -415,9 +421,18 @@ void BM_History(benchmark::State& state, const char* account, size_t limit, bool
   const size_t expected = std::min<size_t>(limit, static_cast<size_t>(std::max<int64_t>(entries, 0)));
   CrmReader& reader = big_cache ? *f->reader_big : *f->reader;
   int64_t wrong = 0;
+  std::string out;
   for (auto _ : state) {
-    auto page = reader.History(stream, limit, 0);
+    auto page = reader.HistoryEntries(stream, limit, 0);
     if (!page.ok() || page->size() != expected) ++wrong;
+    if (jsonl && page.ok()) {
+      out.clear();
+      for (const HistoryPage::Entry& e : *page) {
+        HistoryPage::AppendJson(e, &out);
+        out.push_back('\n');
+      }
+      benchmark::DoNotOptimize(out.data());
+    }
     benchmark::DoNotOptimize(page);
   }
   if (wrong > 0) {
@@ -509,14 +524,16 @@ void RegisterAll() {
   };
   read(kOursGet, kReadSeconds, BM_OursGet, false);
   read(kRawGet, kReadSeconds, BM_RawGet, false);
-  read(kHistoryBig50, kReadSeconds, BM_History, kBigAccount, kPageSize, false);
-  read(kHistorySmall50, kReadSeconds, BM_History, kSmallAccount, kPageSize, false);
-  read(kHistoryBig10, kReadSeconds, BM_History, kBigAccount, size_t{10}, false);
+  read(kHistoryBig50, kReadSeconds, BM_History, kBigAccount, kPageSize, false, false);
+  read(kHistorySmall50, kReadSeconds, BM_History, kSmallAccount, kPageSize, false, false);
+  read(kHistoryBig10, kReadSeconds, BM_History, kBigAccount, size_t{10}, false, false);
+  read(kHistoryBig50Json, kRefReadSeconds, BM_History, kBigAccount, kPageSize, false, true);
+  read(kHistorySmall50Json, kRefReadSeconds, BM_History, kSmallAccount, kPageSize, false, true);
   read(kOursGetBig, kRefReadSeconds, BM_OursGet, true);
   read(kRawGetBig, kRefReadSeconds, BM_RawGet, true);
-  read(kHistoryBig50Big, kRefReadSeconds, BM_History, kBigAccount, kPageSize, true);
-  read(kHistorySmall50Big, kRefReadSeconds, BM_History, kSmallAccount, kPageSize, true);
-  read(kHistoryBig10Big, kRefReadSeconds, BM_History, kBigAccount, size_t{10}, true);
+  read(kHistoryBig50Big, kRefReadSeconds, BM_History, kBigAccount, kPageSize, true, false);
+  read(kHistorySmall50Big, kRefReadSeconds, BM_History, kSmallAccount, kPageSize, true, false);
+  read(kHistoryBig10Big, kRefReadSeconds, BM_History, kBigAccount, size_t{10}, true, false);
   read(kAsOfBig, kRefReadSeconds, BM_AsOf, kBigAccount);
   read(kAsOfSmall, kRefReadSeconds, BM_AsOf, kSmallAccount);
   benchmark::RegisterBenchmark(kExecWith, BM_Exec, true)
@@ -546,6 +563,8 @@ std::vector<RatioLine> SummaryLines() {
       {"3. exec mix, nosync: with projections / without", kExecWith, kExecWithout, 0.50, false},
       {"   ref: 10 newest of " + big + " / 50 newest of 10 (10 each)", kHistoryBig10,
        kHistorySmall50, 0, false},
+      {"   ref: history 50 as JSON lines: " + big + " / 10-entry", kHistoryBig50Json,
+       kHistorySmall50Json, 0, false},
       {"   ref: get / raw Get, both with a 1 GiB block cache", kOursGetBig, kRawGetBig, 0, false},
       {"   ref: get, 64 MiB (default) / 1 GiB block cache", kOursGet, kOursGetBig, 0, false},
       {"   ref: history 50, 1 GiB cache: " + big + " / 10-entry", kHistoryBig50Big,
@@ -573,7 +592,7 @@ SummaryText Text() {
                 f ? Thousands(f->rows).c_str() : "-", f ? f->row_bytes : 0.0);
   t.notes.push_back(buf);
   std::snprintf(buf, sizeof buf,
-                "2. pages/s: History(account, 50, 0) of an account with %s entries vs one with "
+                "2. pages/s: HistoryEntries(account, 50, 0) of an account with %s entries vs one with "
                 "%s, same database (target: <= 2x slower).",
                 f ? Thousands(f->big_entries).c_str() : Thousands(g_history).c_str(),
                 f ? Thousands(f->small_entries).c_str() : "10");

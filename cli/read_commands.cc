@@ -163,10 +163,19 @@ int RunHistory(const Globals& g, const HistoryArgs& a) {
   std::optional<PointInTime> when;
   if (a.when.set() && !(when = a.when.Point())) return kExitUsage;
   const std::string stream = StreamName("account", a.account_id);
+  LineOut out;
+  if (!when && a.format.get() == DocFormat::kJsonl) {  // JSON Lines straight from the stored page
+    auto page = s->reader->HistoryEntries(stream, a.limit, a.before);
+    if (!page.ok()) return Fail(page.status());
+    for (const HistoryPage::Entry& e : *page) {
+      HistoryPage::AppendJson(e, &out.buffer());
+      out.EndLine();
+    }
+    return kExitOk;
+  }
   auto docs = when ? HistoryAsOf(*s->store, *s->reader, stream, a.limit, a.before, *when)
                    : s->reader->History(stream, a.limit, a.before);
   if (!docs.ok()) return Fail(docs.status());
-  LineOut out;
   PrintDocs(*docs, a.format.get(), out);
   return kExitOk;
 }

@@ -376,6 +376,52 @@ TEST_F(ProjectionsHistoryTest, RepeatedCommandIdsChangeNothing) {
   EXPECT_EQ(Field("account", "A1", "version"), "2");
 }
 
+// HistoryEntries is History unrendered: the same entries, pages and errors; each entry's
+// AppendJson is its Doc's JSON byte for byte, escapes included.
+TEST_F(ProjectionsHistoryTest, EntriesArePagesOfHistoryUnrendered) {
+  AddTeam();
+  BuildAcme();
+  Ok(Cmd("AddAccountNote").S("account_id", "A1").S("text", "Quote \"x\" \\ tab\t line\n ü € 🙂"));
+  auto reader = Reader();
+  for (auto [limit, before] : std::vector<std::pair<size_t, uint64_t>>{
+           {0, 0}, {1, 0}, {5, 0}, {5, 20}, {3, 2}, {0, 1}, {0, 1000000}}) {
+    SCOPED_TRACE(::testing::Message() << "limit " << limit << " before " << before);
+    auto page = reader->HistoryEntries("account-A1", limit, before);
+    auto docs = reader->History("account-A1", limit, before);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+    ASSERT_EQ(page->size(), docs->size());
+    for (size_t i = 0; i < page->size(); ++i) {
+      const HistoryPage::Entry& e = (*page)[i];
+      EXPECT_EQ(std::to_string(e.position), Tx((*docs)[i], "position"));
+      EXPECT_EQ(e.summary, Tx((*docs)[i], "summary"));
+      std::string json;
+      HistoryPage::AppendJson(e, &json);
+      EXPECT_EQ(json, (*docs)[i].ToJson());
+      EXPECT_EQ(HistoryPage::ToDoc(e).ToJson(), (*docs)[i].ToJson());
+    }
+  }
+  auto all = reader->HistoryEntries("account-A1", 0, 0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 30u);
+  EXPECT_EQ((*all)[0].type, "AccountNoteAdded");
+  EXPECT_EQ((*all)[0].stream, "account-A1");
+  EXPECT_EQ((*all)[0].actor, "admin");
+  std::string json;
+  HistoryPage::AppendJson((*all)[0], &json);
+  EXPECT_THAT(json, HasSubstr(R"(\"x\" \\ tab\t line\n ü € 🙂)"));
+  // The views stay valid when the page moves.
+  HistoryPage moved = std::move(all).value();
+  EXPECT_EQ(moved[moved.size() - 1].summary, "Account A1 'Acme Corp' opened by moses (type NotValidated)");
+
+  auto missing = reader->HistoryEntries("account-NOPE", 10, 0);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  auto ticket = reader->HistoryEntries("ticket-T1", 10, 0);
+  ASSERT_FALSE(ticket.ok());
+  EXPECT_EQ(ticket.status().code(), Code::kInvalidArgument);
+}
+
 TEST_F(ProjectionsHistoryTest, MissingAccountAndStreamsWithoutHistory) {
   AddTeam();
   BuildAcme();

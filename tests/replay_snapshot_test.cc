@@ -325,6 +325,56 @@ TEST(SnapshotVerifyTest, ADamagedSnapshotIsNamedByGetAtAndByVerify) {
   EXPECT_EQ(Crm(db, {"replay", "--verify"}).exit_code, 0);
 }
 
+// A damaged history entry is a corruption error naming its position in every output format
+// and as of a past point (the JSON Lines page and the rendered rows are two read paths); a page
+// that stops before reaching it is unaffected; restoring it restores the output.
+TEST(SnapshotVerifyTest, ADamagedHistoryEntryIsNamedByEveryHistoryRead) {
+  TempDir dir;
+  const std::string db = dir.Sub("db");
+  uint64_t damaged = 0;
+  {
+    std::unique_ptr<EventStore> store;
+    ASSERT_NO_FATAL_FAILURE(OpenStore(db, ReplayOptions(OpenMode::kReadWrite), &store));
+    ASSERT_OK(EnsureAdminUser(*store));
+    CommandExecutor exec(store.get());
+    ASSERT_TRUE(exec.Execute(Cmd("OpenAccount").S("account_id", "A").S("name", "Acme").str()).ok);
+    for (int i = 1; i <= 5; ++i) {
+      ASSERT_TRUE(exec.Execute(Cmd("AddAccountNote").S("account_id", "A").S("text", "n").str()).ok);
+      if (i == 3) damaged = store->LastPosition();
+    }
+  }
+  const std::string key = HistoryKey("account-A", damaged);
+  const auto original = GetRawKey(db, "projections", key);
+  ASSERT_TRUE(original.has_value());
+  ProcessResult good = Crm(db, {"history", "A"});
+  ASSERT_EQ(good.exit_code, 0) << Describe(good);
+
+  ASSERT_TRUE(PutRawKey(db, "projections", key, "not a history entry"));
+  const std::string named = "history entry at position " + std::to_string(damaged) +
+                            " of account-A fails verification";
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"history", "A"},
+           {"history", "A", "--format", "table"},
+           {"history", "A", "--format", "csv"},
+           {"history", "A", "--at", std::to_string(damaged + 1)}}) {
+    ProcessResult bad = Crm(db, args);
+    EXPECT_EQ(bad.exit_code, 5) << ::testing::PrintToString(args) << ": " << Describe(bad);
+    EXPECT_EQ(bad.out, "") << ::testing::PrintToString(args);
+    EXPECT_THAT(bad.err, ::testing::HasSubstr(named)) << ::testing::PrintToString(args);
+  }
+  ProcessResult newer = Crm(db, {"history", "A", "--limit", "2"});
+  EXPECT_EQ(newer.exit_code, 0) << Describe(newer);
+  EXPECT_EQ(Lines(newer.out).size(), 2u);
+  ProcessResult older = Crm(db, {"history", "A", "--before", std::to_string(damaged)});
+  EXPECT_EQ(older.exit_code, 0) << Describe(older);
+  EXPECT_EQ(Lines(older.out).size(), 3u) << older.out;
+
+  ASSERT_TRUE(PutRawKey(db, "projections", key, *original));
+  ProcessResult restored = Crm(db, {"history", "A"});
+  EXPECT_EQ(restored.exit_code, 0) << Describe(restored);
+  EXPECT_EQ(restored.out, good.out);
+}
+
 // The replay tests' full workload generator (types, notes, leads converted into new and existing
 // accounts, contacts moved, tickets through their states, quotes, orders, invoices), with a
 // snapshot every 3 changes: every account as of many positions equals its live state then.

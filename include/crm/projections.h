@@ -64,6 +64,43 @@ struct Doc {
   std::string ToJson() const;  // one JSON object, no newline
 };
 
+// One page of a stream's history (CrmReader::HistoryEntries), newest first, as stored: the
+// entries' bytes, each verified, in one buffer, read through zero-copy views. Nothing is rendered
+// until asked (ToDoc, AppendJson), so a page costs a seek, one copy per entry and its check.
+// Move-only: the views point into the page's own buffer.
+class HistoryPage {
+ public:
+  struct Entry {
+    uint64_t position = 0;       // the event's global position
+    int64_t occurred_at_us = 0;  // business time
+    int64_t recorded_at_us = 0;  // system time
+    std::string_view actor, stream, type, summary;
+  };
+
+  HistoryPage() = default;
+  HistoryPage(HistoryPage&&) noexcept = default;
+  HistoryPage& operator=(HistoryPage&&) noexcept = default;
+  HistoryPage(const HistoryPage&) = delete;
+  HistoryPage& operator=(const HistoryPage&) = delete;
+
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const Entry& operator[](size_t i) const { return entries_[i]; }
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+
+  // The entry as `crm history` prints it: {position, occurred_at, recorded_at, actor, stream,
+  // type, summary}.
+  static Doc ToDoc(const Entry& e);
+  // ToDoc(e).ToJson() appended to `out`, without building the Doc.
+  static void AppendJson(const Entry& e, std::string* out);
+
+ private:
+  friend class CrmReader;
+  std::vector<char> bytes_;      // the stored values, back to back
+  std::vector<Entry> entries_;  // views into bytes_
+};
+
 struct ListQuery {
   std::string kind;  // "account", "contact", ... (SPEC §1 stream kinds)
   // (filter, value): type, status, industry, owner, stage, priority (equality, case-insensitive)
@@ -143,6 +180,8 @@ class CrmReader {
   // {position, occurred_at, recorded_at, actor, stream, type, summary}.
   // Errors: kNotFound (no such entity), kInvalidArgument, kCorruption, kIOError.
   Result<std::vector<Doc>> History(std::string_view stream, size_t limit, uint64_t before);
+  // The same page unrendered (HistoryPage): what `crm history` reads. Errors: as History.
+  Result<HistoryPage> HistoryEntries(std::string_view stream, size_t limit, uint64_t before);
 
   // A report (ReportNames()); rows of one shape per report. Errors: kInvalidArgument (unknown
   // report), kCorruption, kIOError.

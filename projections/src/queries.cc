@@ -151,6 +151,21 @@ HistoryMeta MetaOf(const fb::HistoryEntry* h) {
   return meta;
 }
 
+HistoryPage::Entry EntryOf(const fb::HistoryEntry* h) {
+  auto view = [](const flatbuffers::String* s) {
+    return s ? s->string_view() : std::string_view();
+  };
+  HistoryPage::Entry e;
+  e.position = h->position();
+  e.occurred_at_us = h->occurred_at_us();
+  e.recorded_at_us = h->recorded_at_us();
+  e.actor = view(h->actor());
+  e.stream = view(h->stream());
+  e.type = view(h->type());
+  e.summary = view(h->summary());
+  return e;
+}
+
 }  // namespace
 
 Result<HistoryMeta> ReadHistoryMeta(std::string_view stream, std::string_view key,
@@ -164,17 +179,8 @@ Result<Doc> HistoryDoc(std::string_view stream, std::string_view key, std::strin
                        HistoryMeta* meta) {
   auto verified = VerifiedHistoryEntry(stream, key, value);
   if (!verified.ok()) return verified.status();
-  const fb::HistoryEntry* h = *verified;
-  if (meta) *meta = MetaOf(h);
-  Doc d;
-  AddNumber(&d, "position", static_cast<int64_t>(h->position()));
-  AddTime(&d, "occurred_at", h->occurred_at_us());
-  AddTime(&d, "recorded_at", h->recorded_at_us());
-  AddString(&d, "actor", h->actor() ? h->actor()->string_view() : "");
-  AddString(&d, "stream", h->stream() ? h->stream()->string_view() : "");
-  AddString(&d, "type", h->type() ? h->type()->string_view() : "");
-  AddString(&d, "summary", h->summary() ? h->summary()->string_view() : "");
-  return d;
+  if (meta) *meta = MetaOf(*verified);
+  return HistoryPage::ToDoc(EntryOf(*verified));
 }
 
 Result<Kind> ParseKind(std::string_view kind) {
@@ -367,6 +373,16 @@ Result<std::vector<std::string>> CrmReader::FindMatches(std::string_view kind,
 
 Result<std::vector<Doc>> CrmReader::History(std::string_view stream, size_t limit,
                                             uint64_t before) {
+  auto page = HistoryEntries(stream, limit, before);
+  if (!page.ok()) return page.status();
+  std::vector<Doc> out;
+  out.reserve(page->size());
+  for (const HistoryPage::Entry& e : *page) out.push_back(HistoryPage::ToDoc(e));
+  return out;
+}
+
+Result<HistoryPage> CrmReader::HistoryEntries(std::string_view stream, size_t limit,
+                                              uint64_t before) {
   auto kind = proj::KindOfStream(stream);
   if (!kind || !proj::KeepsHistory(*kind)) {
     return Status::InvalidArgument("'" + std::string(stream) +
@@ -377,22 +393,64 @@ Result<std::vector<Doc>> CrmReader::History(std::string_view stream, size_t limi
   if (!row.ok()) return row.status();
   if (!row->has_value()) return Status::NotFound(std::string(stream) + " does not exist");
 
+  HistoryPage page;
+  if (before == 1) return page;
   const std::string prefix = proj::keys::HistoryPrefix(stream);
   const std::string start = before > 1 ? proj::keys::History(stream, before - 1) : "";
-  std::vector<Doc> out;
-  if (before == 1) return out;
+  // Each value is copied, then verified where it will be read: offsets first, views once the
+  // buffer has stopped growing.
+  std::vector<std::pair<size_t, size_t>> spans;  // (offset, size) in page.bytes_
+  const size_t expected = limit == 0 ? 16 : std::min<size_t>(limit, 256);
+  spans.reserve(expected);
+  page.bytes_.reserve(expected * 256);  // entries are ~100-300 bytes
   Status error;
   CRM_RETURN_IF_ERROR(reader.Scan(prefix, start, [&](std::string_view k, std::string_view v) {
-    auto d = proj::HistoryDoc(stream, k, v, nullptr);
-    if (!d.ok()) {
-      error = d.status();
+    const size_t offset = page.bytes_.size();
+    page.bytes_.insert(page.bytes_.end(), v.begin(), v.end());
+    auto h = proj::VerifiedHistoryEntry(stream, k, {page.bytes_.data() + offset, v.size()});
+    if (!h.ok()) {
+      error = h.status();
       return false;
     }
-    out.push_back(std::move(d).value());
-    return limit == 0 || out.size() < limit;
+    spans.emplace_back(offset, v.size());
+    return limit == 0 || spans.size() < limit;
   }));
   if (!error.ok()) return error;
-  return out;
+  page.entries_.reserve(spans.size());
+  for (const auto& [offset, size] : spans) {
+    page.entries_.push_back(proj::EntryOf(
+        flatbuffers::GetRoot<fb::HistoryEntry>(page.bytes_.data() + offset)));
+  }
+  return page;
+}
+
+Doc HistoryPage::ToDoc(const Entry& e) {
+  Doc d;
+  d.fields.reserve(7);
+  proj::AddNumber(&d, "position", static_cast<int64_t>(e.position));
+  proj::AddTime(&d, "occurred_at", e.occurred_at_us);
+  proj::AddTime(&d, "recorded_at", e.recorded_at_us);
+  proj::AddString(&d, "actor", e.actor);
+  proj::AddString(&d, "stream", e.stream);
+  proj::AddString(&d, "type", e.type);
+  proj::AddString(&d, "summary", e.summary);
+  return d;
+}
+
+void HistoryPage::AppendJson(const Entry& e, std::string* out) {
+  char time[kMaxTimestampChars];
+  out->append("{\"position\":").append(std::to_string(e.position));
+  out->append(",\"occurred_at\":\"").append(time, FormatTimestampTo(e.occurred_at_us, time));
+  out->append("\",\"recorded_at\":\"").append(time, FormatTimestampTo(e.recorded_at_us, time));
+  out->append("\",\"actor\":");
+  proj::AppendJsonString(e.actor, out);
+  out->append(",\"stream\":");
+  proj::AppendJsonString(e.stream, out);
+  out->append(",\"type\":");
+  proj::AppendJsonString(e.type, out);
+  out->append(",\"summary\":");
+  proj::AppendJsonString(e.summary, out);
+  out->push_back('}');
 }
 
 Result<std::vector<Doc>> Audit(EventStore& store, std::string_view stream,
