@@ -141,13 +141,38 @@ std::vector<std::string> IndexKeys(const Record& r) {
   std::vector<std::string> out;
   if (!r.exists()) return out;
   const std::string_view kind = Spec(r.kind).name;
-  for (const auto& f : Filters(r.kind)) {
-    std::string v = FilterValue(r, f);
-    if (!v.empty()) out.push_back(keys::Index(kind, f.filter, v, RecordId(r)));
+  const std::string_view id = RecordId(r);
+  const auto filters = Filters(r.kind);
+  const auto matches = MatchKeys(r.kind);
+  out.reserve(filters.size() + matches.size());
+  // keys::Index(kind, filter, Lower(value), id), built in place: called for every row a group
+  // changes (twice: the committed keys and the new ones).
+  auto add = [&](std::string_view filter, std::string_view value, bool lower) {
+    std::string k;
+    k.reserve(2 + kind.size() + filter.size() + value.size() + id.size() + 3);
+    keys::AppendIndexPrefix(&k, kind, filter);
+    const size_t at = k.size();
+    k.append(value);
+    if (lower) {
+      for (size_t i = at; i < k.size(); ++i) {
+        if (k[i] >= 'A' && k[i] <= 'Z') k[i] = static_cast<char>(k[i] - 'A' + 'a');
+      }
+    }
+    k.push_back('\0');
+    k.append(id);
+    out.push_back(std::move(k));
+  };
+  for (const auto& f : filters) {
+    if (f.field == kDisplayName) {
+      const std::string name = DisplayName(r);
+      if (!name.empty()) add(f.filter, name, true);
+    } else if (const std::string_view v = r.str(f.field); !v.empty()) {
+      add(f.filter, v, true);
+    }
   }
-  for (const auto& m : MatchKeys(r.kind)) {
-    std::string v = NormalizeMatch(m.key, r.str(static_cast<uint16_t>(m.field)));
-    if (!v.empty()) out.push_back(keys::Index(kind, m.key, v, RecordId(r)));
+  for (const auto& m : matches) {
+    const std::string v = NormalizeMatch(m.key, r.str(static_cast<uint16_t>(m.field)));
+    if (!v.empty()) add(m.key, v, false);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -27,10 +27,13 @@ inline std::string StatePrefix(std::string_view kind) {
   return k;
 }
 
+inline void AppendIndexPrefix(std::string* k, std::string_view kind, std::string_view filter) {
+  k->append("x:").append(kind).push_back(':');
+  k->append(filter).push_back(':');
+}
 inline std::string IndexPrefix(std::string_view kind, std::string_view filter) {
-  std::string k("x:");
-  k.append(kind).push_back(':');
-  k.append(filter).push_back(':');
+  std::string k;
+  AppendIndexPrefix(&k, kind, filter);
   return k;
 }
 inline std::string Index(std::string_view kind, std::string_view filter, std::string_view value,

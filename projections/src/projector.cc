@@ -32,7 +32,8 @@ constexpr int kMaxParentDepth = 4;
 
 std::string EncodeHistoryEntry(const EventView& e, std::string_view summary,
                                uint64_t added_position) {
-  flatbuffers::FlatBufferBuilder fbb(256);
+  thread_local flatbuffers::FlatBufferBuilder fbb(1024);  // reused: one entry per event
+  fbb.Clear();
   const fb::Envelope* env = e.envelope;
   auto actor = fbb.CreateString(env->actor() ? env->actor()->string_view() : "");
   auto stream = fbb.CreateString(e.stream());
@@ -128,6 +129,7 @@ class CrmProjector final : public Projector {
       for (const auto& k : now) {
         if (!std::binary_search(d.index_keys.begin(), d.index_keys.end(), k)) out.Put(k, "");
       }
+      d.index_keys = std::move(now);  // the committed keys once the group commits
     }
     for (const auto& [k, v] : history_) out.Put(k, v);
     for (const auto& [k, v] : snapshots_) out.Put(k, v);
@@ -135,20 +137,20 @@ class CrmProjector final : public Projector {
 
   void Committed() override {
     for (auto& [stream, d] : dirty_) {
-      if (d.row.exists()) cache_.Put(stream, std::move(d.row));
+      if (d.row.exists()) cache_.Put(stream, std::move(d));
     }
     Clear();
   }
   void Abandoned() override { Clear(); }
   void Reset() override {
     Clear();
-    cache_ = LruCache<Record>(capacity_);
+    cache_ = LruCache<Dirty>(capacity_);
   }
 
  private:
   struct Dirty {
     Record row;
-    std::vector<std::string> index_keys;  // of the committed row, sorted
+    std::vector<std::string> index_keys;  // of the committed row, sorted (IndexKeys)
   };
 
   void Clear() {
@@ -168,21 +170,32 @@ class CrmProjector final : public Projector {
     touched_.emplace_back(stream, row);
   }
 
-  // The committed row of `stream` (decoded), or an empty one of `kind`. A cached row is handed
-  // over, not copied: the caller keeps it in dirty_, and Committed() puts it back (after an
-  // abandoned group the next read decodes it again from the committed projections).
-  Result<Record> TakeCommitted(std::string_view stream, Kind kind) {
-    if (std::optional<Record> cached = cache_.Take(stream)) return std::move(*cached);
-    return Decode(stream, kind);
+  // The committed row of `stream` (decoded) with its index keys, or an empty one of `kind`. A
+  // cached row is handed over, not copied: the caller keeps it in dirty_, and Committed() puts
+  // it back (after an abandoned group the next read decodes it again from the committed
+  // projections).
+  Result<Dirty> TakeCommitted(std::string_view stream, Kind kind) {
+    if (std::optional<Dirty> cached = cache_.Take(stream)) return std::move(*cached);
+    auto r = Decode(stream, kind);
+    if (!r.ok()) return r.status();
+    Dirty d;
+    d.index_keys = proj::IndexKeys(*r);
+    d.row = std::move(r).value();
+    return d;
   }
 
   // The committed row's parents, without copying the rest of the row.
   Result<std::vector<std::string>> CommittedParents(std::string_view stream, Kind kind) {
-    if (const Record* cached = cache_.Get(stream)) return cached->parents;
+    if (const Dirty* cached = cache_.Get(stream)) return cached->row.parents;
     auto r = Decode(stream, kind);
     if (!r.ok()) return r.status();
     std::vector<std::string> parents = r->parents;
-    if (r->exists()) cache_.Put(stream, std::move(r).value());
+    if (r->exists()) {
+      Dirty d;
+      d.index_keys = proj::IndexKeys(*r);
+      d.row = std::move(r).value();
+      cache_.Put(stream, std::move(d));
+    }
     return parents;
   }
 
@@ -204,20 +217,17 @@ class CrmProjector final : public Projector {
 
   // The row of `stream` as this group sees it, mutable (it will be written at Flush).
   Result<Record*> Load(std::string_view stream, Kind kind) {
-    auto it = dirty_.find(std::string(stream));
+    auto it = dirty_.find(stream);
     if (it != dirty_.end()) return &it->second.row;
-    auto r = TakeCommitted(stream, kind);
-    if (!r.ok()) return r.status();
-    Dirty d;
-    d.index_keys = proj::IndexKeys(*r);
-    d.row = std::move(r).value();
-    auto [ins, _] = dirty_.emplace(std::string(stream), std::move(d));
+    auto d = TakeCommitted(stream, kind);
+    if (!d.ok()) return d.status();
+    auto [ins, _] = dirty_.emplace(std::string(stream), std::move(d).value());
     return &ins->second.row;
   }
 
   // A row for a stream that has no committed row yet.
   Record* Create(std::string_view stream, Kind kind) {
-    auto [it, inserted] = dirty_.try_emplace(std::string(stream));
+    auto [it, inserted] = dirty_.try_emplace(std::string(stream));  // one per stream and group
     if (inserted) it->second.row = Record::Empty(kind);
     return &it->second.row;
   }
@@ -226,7 +236,7 @@ class CrmProjector final : public Projector {
   Result<std::vector<std::string>> Parents(std::string_view stream) {
     auto kind = proj::KindOfStream(stream);
     if (!kind) return std::vector<std::string>();
-    if (auto it = dirty_.find(std::string(stream)); it != dirty_.end()) {
+    if (auto it = dirty_.find(stream); it != dirty_.end()) {
       return it->second.row.parents;
     }
     return CommittedParents(stream, *kind);
@@ -304,8 +314,13 @@ class CrmProjector final : public Projector {
 
   const size_t capacity_;
   const uint64_t snapshot_every_;
-  LruCache<Record> cache_;
-  std::unordered_map<std::string, Dirty> dirty_;
+  LruCache<Dirty> cache_;  // committed rows, each with its index keys
+  // Looked up by string_view (several times per event) without building a key string.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Dirty, Hash, std::equal_to<>> dirty_;
   std::map<std::string, std::string> history_;  // ordered: Backfill reads ranges of it
   std::map<std::string, std::string> snapshots_;
   std::vector<std::pair<std::string_view, Record*>> touched_;  // rows the current event changed

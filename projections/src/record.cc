@@ -150,10 +150,15 @@ void Record::AddParent(std::string_view stream) {
 }
 
 std::string EncodeRecord(const Record& r) {
-  flatbuffers::FlatBufferBuilder fbb(256);
+  // The builder and the offset vectors are kept per thread: a row is encoded for every group
+  // that changed it, and a fresh builder grew (and copied) its buffer several times a row.
+  thread_local flatbuffers::FlatBufferBuilder fbb(1024);
+  thread_local std::vector<flatbuffers::Offset<fb::FieldValue>> fields;
+  thread_local std::vector<flatbuffers::Offset<flatbuffers::String>> parents;
+  fbb.Clear();
+  fields.clear();
+  parents.clear();
   const auto& spec = Spec(r.kind).fields;
-  std::vector<flatbuffers::Offset<fb::FieldValue>> fields;
-  fields.reserve(r.values.size());
   for (size_t i = 0; i < r.values.size(); ++i) {
     const Value& v = r.values[i];
     if (!v.set) continue;
@@ -163,9 +168,9 @@ std::string EncodeRecord(const Record& r) {
       case Type::kString:
       case Type::kEnum: text = fbb.CreateString(v.text); break;
       case Type::kAddress: {
-        std::vector<flatbuffers::Offset<flatbuffers::String>> p;
-        for (const auto& s : v.address.get()) p.push_back(fbb.CreateString(s));
-        parts = fbb.CreateVector(p);
+        std::array<flatbuffers::Offset<flatbuffers::String>, kAddressParts.size()> p;
+        for (size_t j = 0; j < p.size(); ++j) p[j] = fbb.CreateString(v.address.get()[j]);
+        parts = fbb.CreateVector(p.data(), p.size());
         break;
       }
       default: break;
@@ -177,7 +182,6 @@ std::string EncodeRecord(const Record& r) {
     if (!parts.IsNull()) b.add_parts(parts);
     fields.push_back(b.Finish());
   }
-  std::vector<flatbuffers::Offset<flatbuffers::String>> parents;
   for (const auto& p : r.parents) parents.push_back(fbb.CreateString(p));
   auto fv = fbb.CreateVector(fields);
   auto pv = parents.empty() ? 0 : fbb.CreateVector(parents);
