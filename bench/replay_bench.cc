@@ -10,6 +10,9 @@
 //      ratio = raw seconds / fold seconds                                                 >= 50%
 //   3. the rebuild vs executing the original commands again into a fresh store with the projector
 //      (ExecuteBatch of 512), events/s                                          rebuild >= 5x
+// Reference (no target), the "measure which is faster": the rows of figure 1 bulk-loaded
+// the other way, sorted in memory into SST files (SstFileWriter) and added with
+// IngestExternalFile, vs the WriteBatches of figure 1.
 // Durability: nosync for every write (the log's load, the rebuild, the raw writes, the re-run).
 //
 //   replay_bench [--commands=N] [google benchmark flags]   (default 500,000 commands, ~535k events; 3
@@ -20,6 +23,7 @@
 // re-execution gets a fresh database.
 #include <benchmark/benchmark.h>
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
@@ -57,6 +61,8 @@ constexpr char kRawRows[] = "raw/write_projection_rows/nosync";
 constexpr char kFold[] = "ours/fold_pipeline_from_log/nosync_load";
 constexpr char kRawScan[] = "raw/scan_event_values/nosync_load";
 constexpr char kReexec[] = "ours/reexecute_commands/projections/nosync";
+constexpr char kRawIngest[] = "raw/ingest_projection_rows_sst/nosync";
+constexpr uint64_t kSstFileBytes = uint64_t{64} << 20;  // raw ingest: bytes per SST file
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -237,6 +243,35 @@ void BM_Rebuild(benchmark::State& state) {
       static_cast<double>(state.iterations() * f->rows), benchmark::Counter::kIsRate);
 }
 
+// Row i's key of the raw baselines: 16 hex digits of splitmix64(i), least significant nibble
+// first, then padding. RowKeyBits gives those nibbles most significant first, so that sorting
+// the integers sorts the keys.
+uint64_t RowKeyBits(int64_t i) {
+  uint64_t z = static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  uint64_t bits = 0;
+  for (int d = 0; d < 16; ++d) bits = (bits << 4) | ((z >> (4 * d)) & 15);
+  return bits;
+}
+void WriteRowKey(uint64_t bits, std::string* key) {
+  static const char kHex[] = "0123456789abcdef";
+  for (int d = 0; d < 16; ++d) (*key)[static_cast<size_t>(d)] = kHex[(bits >> (4 * (15 - d))) & 15];
+}
+
+// Raw values: the bench's pseudo-random payloads, cut or repeated to `size` bytes.
+std::vector<std::string> RowValues(size_t size) {
+  std::vector<std::string> values;
+  for (size_t i = 0; i < 64; ++i) {
+    std::string v;
+    while (v.size() < size) v += Payload(i * 7 + v.size());
+    v.resize(size);
+    values.push_back(std::move(v));
+  }
+  return values;
+}
+
 // Raw: f->rows puts of the average key and value size, 8192 per WriteBatch, nosync, into a fresh
 // database with the projections-CF options. Keys are a pseudo-random permutation (splitmix64 of
 // the row number, hex, padded to the average key size): the rebuild does not write in key order
@@ -246,16 +281,9 @@ void BM_RawRows(benchmark::State& state) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
   const size_t key_size = std::max<size_t>(16, static_cast<size_t>(f->key_bytes + 0.5));
-  const size_t value_size = static_cast<size_t>(f->value_bytes + 0.5);
-  std::vector<std::string> values;
-  for (size_t i = 0; i < 64; ++i) {
-    std::string v;
-    while (v.size() < value_size) v += Payload(i * 7 + v.size());
-    v.resize(value_size);
-    values.push_back(std::move(v));
-  }
+  const std::vector<std::string> values =
+      RowValues(static_cast<size_t>(f->value_bytes + 0.5));
   std::string key(key_size, 'k');
-  static const char kHex[] = "0123456789abcdef";
   for (auto _ : state) {
     state.PauseTiming();
     auto dir = std::make_unique<TempDir>();
@@ -265,11 +293,7 @@ void BM_RawRows(benchmark::State& state) {
     state.ResumeTiming();
     bool ok = true;
     for (int64_t i = 0; i < f->rows && ok; ++i) {
-      uint64_t z = static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull + 0x9E3779B97F4A7C15ull;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      z ^= z >> 31;
-      for (int d = 0; d < 16; ++d) key[static_cast<size_t>(d)] = kHex[(z >> (4 * d)) & 15];
+      WriteRowKey(RowKeyBits(i), &key);
       wb.Put(raw->events(), key, values[static_cast<size_t>(i) & 63]).PermitUncheckedError();
       if (wb.Count() == kRawBatchRows) {
         ok = raw->db()->Write(wo, &wb).ok();
@@ -280,6 +304,70 @@ void BM_RawRows(benchmark::State& state) {
     state.PauseTiming();
     if (!ok) {
       state.SkipWithError("raw write failed");
+      return;
+    }
+    raw.reset();
+    dir.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f->events));
+  state.counters["rows_per_second"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * f->rows), benchmark::Counter::kIsRate);
+}
+
+// Raw, the other bulk load: the same rows as BM_RawRows (same keys, same values), sorted in
+// memory, written into SST files of ~64 MiB with SstFileWriter (the projections-CF options) and
+// added to a fresh database with one IngestExternalFile (files moved, not copied). The files do
+// not overlap, so they go straight to the bottom level: no WAL, no memtable, no compaction.
+// Timed: making the keys, the sort, the SST writes and the ingestion.
+void BM_RawIngest(benchmark::State& state) {
+  Fixture* f = GetFixture(state);
+  if (f == nullptr) return;
+  const size_t key_size = std::max<size_t>(16, static_cast<size_t>(f->key_bytes + 0.5));
+  const std::vector<std::string> values =
+      RowValues(static_cast<size_t>(f->value_bytes + 0.5));
+  std::string key(key_size, 'k');
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto dir = std::make_unique<TempDir>();
+    auto raw = RawDb::Open(dir->Sub("raw"), "projections", [] { return RawProjectionsCfOptions(); });
+    const rocksdb::Options sst_options(RawDbOptions(), RawProjectionsCfOptions());
+    state.ResumeTiming();
+    std::vector<std::pair<uint64_t, uint32_t>> rows;  // (key bits, value index)
+    rows.reserve(static_cast<size_t>(f->rows));
+    for (int64_t i = 0; i < f->rows; ++i) {
+      rows.emplace_back(RowKeyBits(i), static_cast<uint32_t>(i & 63));
+    }
+    std::sort(rows.begin(), rows.end());
+    std::vector<std::string> files;
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), sst_options, raw->events());
+    rocksdb::Status s;
+    bool open = false;
+    for (const auto& [bits, value] : rows) {
+      if (!open) {
+        files.push_back(dir->Sub("rows-" + std::to_string(files.size()) + ".sst"));
+        s = writer.Open(files.back());
+        if (!s.ok()) break;
+        open = true;
+      }
+      WriteRowKey(bits, &key);
+      s = writer.Put(key, values[value]);
+      if (!s.ok()) break;
+      if (writer.FileSize() >= kSstFileBytes) {
+        s = writer.Finish();
+        open = false;
+        if (!s.ok()) break;
+      }
+    }
+    if (s.ok() && open) s = writer.Finish();
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;
+      s = raw->db()->IngestExternalFile(raw->events(), files, ingest);
+    }
+    state.PauseTiming();
+    if (!s.ok()) {
+      state.SkipWithError(("raw SST ingest failed: " + s.ToString()).c_str());
       return;
     }
     raw.reset();
@@ -446,7 +534,7 @@ void RegisterAll() {
   // Order: the reads first, on the log at rest; then the rebuild, which rewrites the projections.
   for (auto [name, fn] : {std::pair{kFold, &BM_Fold}, std::pair{kRawScan, &BM_RawScan},
                           std::pair{kRebuild, &BM_Rebuild}, std::pair{kRawRows, &BM_RawRows},
-                          std::pair{kReexec, &BM_Reexec}}) {
+                          std::pair{kReexec, &BM_Reexec}, std::pair{kRawIngest, &BM_RawIngest}}) {
     benchmark::RegisterBenchmark(name, fn)->Iterations(1)->UseRealTime()->Unit(
         benchmark::kMillisecond);
   }
@@ -457,6 +545,8 @@ std::vector<RatioLine> SummaryLines() {
       {"1. rebuild projections / raw batched writes of its rows", kRebuild, kRawRows, 0.50, false},
       {"2. fold pipeline from log / raw scan of same values", kFold, kRawScan, 0.50, false},
       {"3. rebuild / re-execute the commands (events/s)", kRebuild, kReexec, 5.0, true},
+      {"   ref: raw SST ingest / raw batched writes, same rows", kRawIngest, kRawRows, 0, true},
+      {"   ref: rebuild / raw SST ingest of its rows", kRebuild, kRawIngest, 0, false},
   };
 }
 
@@ -486,6 +576,9 @@ SummaryText Text() {
   t.notes.push_back(
       "3. the rebuild vs the same commands executed again into a fresh store with the projector "
       "(target: rebuild >= 5x faster).");
+  t.notes.push_back(
+      "ref: the rows of 1 sorted in memory, written with SstFileWriter (64 MiB files) and added "
+      "with IngestExternalFile, fresh raw DB per run.");
   t.notes.push_back(
       "durability: nosync (WAL without fsync: survives a process crash, not a power loss) for "
       "every write: the log's load (nosync_load), the rebuild, the raw writes, the re-execution.");
