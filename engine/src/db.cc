@@ -97,8 +97,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const Options& options)
 
   // projections: point gets of state rows and short range scans (history pages, indexes, lists).
   rocksdb::ColumnFamilyOptions projections = base();
-  projections.table_factory.reset(
-      rocksdb::NewBlockBasedTableFactory(TableOptions(cache, 8 * 1024, true)));
+  {
+    auto t = TableOptions(cache, 8 * 1024, true);
+    // No implicit readahead: a history page or a list page reads a few blocks, mostly from the
+    // block cache, and RocksDB's auto-readahead issued a readahead(2) system call on the third
+    // block of every such iterator. Long scans (export) still get the kernel's own readahead.
+    t.max_auto_readahead_size = 0;
+    projections.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  }
 
   return {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
