@@ -218,6 +218,13 @@ void DestroyFixture() {
 // ---------------------------------------------------------------------------------------------
 // Figure 1: rebuild vs raw writes of as many rows.
 
+// Items = the log's events, so that ratios of rates are ratios of times (time-equivalent).
+void SetRowRates(benchmark::State& state, const Fixture& f) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f.events));
+  state.counters["rows_per_second"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * f.rows), benchmark::Counter::kIsRate);
+}
+
 void BM_Rebuild(benchmark::State& state) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
@@ -238,9 +245,7 @@ void BM_Rebuild(benchmark::State& state) {
     state.SkipWithError("the rebuild left a different number of rows");
     return;
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f->events));
-  state.counters["rows_per_second"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * f->rows), benchmark::Counter::kIsRate);
+  SetRowRates(state, *f);
 }
 
 // Row i's key of the raw baselines: 16 hex digits of splitmix64(i), least significant nibble
@@ -260,17 +265,31 @@ void WriteRowKey(uint64_t bits, std::string* key) {
   for (int d = 0; d < 16; ++d) (*key)[static_cast<size_t>(d)] = kHex[(bits >> (4 * (15 - d))) & 15];
 }
 
-// Raw values: the bench's pseudo-random payloads, cut or repeated to `size` bytes.
-std::vector<std::string> RowValues(size_t size) {
-  std::vector<std::string> values;
-  for (size_t i = 0; i < 64; ++i) {
-    std::string v;
-    while (v.size() < size) v += Payload(i * 7 + v.size());
-    v.resize(size);
-    values.push_back(std::move(v));
+// What both raw row baselines write: keys of the rebuild's average key size (at least the 16
+// hex digits) and 64 values of its average value size (the bench's pseudo-random payloads, cut
+// or repeated); row i takes value i % 64.
+struct RawRows {
+  explicit RawRows(const Fixture& f)
+      : key(std::max<size_t>(16, static_cast<size_t>(f.key_bytes + 0.5)), 'k') {
+    const size_t size = static_cast<size_t>(f.value_bytes + 0.5);
+    for (size_t i = 0; i < 64; ++i) {
+      std::string v;
+      while (v.size() < size) v += Payload(i * 7 + v.size());
+      v.resize(size);
+      values.push_back(std::move(v));
+    }
   }
-  return values;
-}
+  std::string key;  // written in place by WriteRowKey
+  std::vector<std::string> values;
+};
+
+// A fresh raw database with the projections-CF options, in its own temporary directory.
+struct RawRowsDb {
+  std::unique_ptr<TempDir> dir = std::make_unique<TempDir>();
+  std::unique_ptr<RawDb> raw =
+      RawDb::Open(dir->Sub("raw"), "projections", [] { return RawProjectionsCfOptions(); });
+};
+
 
 // Raw: f->rows puts of the average key and value size, 8192 per WriteBatch, nosync, into a fresh
 // database with the projections-CF options. Keys are a pseudo-random permutation (splitmix64 of
@@ -280,21 +299,18 @@ std::vector<std::string> RowValues(size_t size) {
 void BM_RawRows(benchmark::State& state) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
-  const size_t key_size = std::max<size_t>(16, static_cast<size_t>(f->key_bytes + 0.5));
-  const std::vector<std::string> values =
-      RowValues(static_cast<size_t>(f->value_bytes + 0.5));
-  std::string key(key_size, 'k');
+  RawRows in(*f);
   for (auto _ : state) {
     state.PauseTiming();
-    auto dir = std::make_unique<TempDir>();
-    auto raw = RawDb::Open(dir->Sub("raw"), "projections", [] { return RawProjectionsCfOptions(); });
+    auto db = std::make_unique<RawRowsDb>();
+    RawDb* raw = db->raw.get();
     rocksdb::WriteBatch wb;
     rocksdb::WriteOptions wo;
     state.ResumeTiming();
     bool ok = true;
     for (int64_t i = 0; i < f->rows && ok; ++i) {
-      WriteRowKey(RowKeyBits(i), &key);
-      wb.Put(raw->events(), key, values[static_cast<size_t>(i) & 63]).PermitUncheckedError();
+      WriteRowKey(RowKeyBits(i), &in.key);
+      wb.Put(raw->events(), in.key, in.values[static_cast<size_t>(i) & 63]).PermitUncheckedError();
       if (wb.Count() == kRawBatchRows) {
         ok = raw->db()->Write(wo, &wb).ok();
         wb.Clear();
@@ -306,13 +322,10 @@ void BM_RawRows(benchmark::State& state) {
       state.SkipWithError("raw write failed");
       return;
     }
-    raw.reset();
-    dir.reset();
+    db.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f->events));
-  state.counters["rows_per_second"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * f->rows), benchmark::Counter::kIsRate);
+  SetRowRates(state, *f);
 }
 
 // Raw, the other bulk load: the same rows as BM_RawRows (same keys, same values), sorted in
@@ -323,14 +336,11 @@ void BM_RawRows(benchmark::State& state) {
 void BM_RawIngest(benchmark::State& state) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
-  const size_t key_size = std::max<size_t>(16, static_cast<size_t>(f->key_bytes + 0.5));
-  const std::vector<std::string> values =
-      RowValues(static_cast<size_t>(f->value_bytes + 0.5));
-  std::string key(key_size, 'k');
+  RawRows in(*f);
   for (auto _ : state) {
     state.PauseTiming();
-    auto dir = std::make_unique<TempDir>();
-    auto raw = RawDb::Open(dir->Sub("raw"), "projections", [] { return RawProjectionsCfOptions(); });
+    auto db = std::make_unique<RawRowsDb>();
+    RawDb* raw = db->raw.get();
     const rocksdb::Options sst_options(RawDbOptions(), RawProjectionsCfOptions());
     state.ResumeTiming();
     std::vector<std::pair<uint64_t, uint32_t>> rows;  // (key bits, value index)
@@ -345,13 +355,13 @@ void BM_RawIngest(benchmark::State& state) {
     bool open = false;
     for (const auto& [bits, value] : rows) {
       if (!open) {
-        files.push_back(dir->Sub("rows-" + std::to_string(files.size()) + ".sst"));
+        files.push_back(db->dir->Sub("rows-" + std::to_string(files.size()) + ".sst"));
         s = writer.Open(files.back());
         if (!s.ok()) break;
         open = true;
       }
-      WriteRowKey(bits, &key);
-      s = writer.Put(key, values[value]);
+      WriteRowKey(bits, &in.key);
+      s = writer.Put(in.key, in.values[value]);
       if (!s.ok()) break;
       if (writer.FileSize() >= kSstFileBytes) {
         s = writer.Finish();
@@ -370,13 +380,10 @@ void BM_RawIngest(benchmark::State& state) {
       state.SkipWithError(("raw SST ingest failed: " + s.ToString()).c_str());
       return;
     }
-    raw.reset();
-    dir.reset();
+    db.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f->events));
-  state.counters["rows_per_second"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * f->rows), benchmark::Counter::kIsRate);
+  SetRowRates(state, *f);
 }
 
 // ---------------------------------------------------------------------------------------------
