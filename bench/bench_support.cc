@@ -230,7 +230,47 @@ void RawDb::Reopen() {
   OpenOrDie();
 }
 
+void RawDb::CompactToBottom() {
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Status s = db_->CompactRange(co, events_, nullptr, nullptr);
+  if (!s.ok()) {
+    std::fprintf(stderr, "crm bench: raw compaction %s: %s\n", path_.c_str(), s.ToString().c_str());
+    std::abort();
+  }
+}
+
 RawDb::~RawDb() { Close(); }
+
+std::string CompactToBottom(const std::string& path, const std::string& cf,
+                            const rocksdb::ColumnFamilyOptions& cf_options) {
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+  if (!s.ok()) return "list the column families of " + path + ": " + s.ToString();
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  size_t target = names.size();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == cf) target = i;
+    cfs.emplace_back(names[i], names[i] == cf ? cf_options : rocksdb::ColumnFamilyOptions());
+  }
+  if (target == names.size()) return path + " has no column family " + cf;
+  rocksdb::DBOptions o = RawDbOptions();
+  o.create_if_missing = false;
+  o.create_missing_column_families = false;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::Open(o, path, cfs, &handles, &raw);
+  if (!s.ok()) return "open " + path + ": " + s.ToString();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  s = db->CompactRange(co, handles[target], nullptr, nullptr);
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  rocksdb::Status closed = db->Close();
+  if (!s.ok()) return "compact " + cf + " of " + path + ": " + s.ToString();
+  if (!closed.ok()) return "close " + path + ": " + closed.ToString();
+  return "";
+}
 
 std::string CopyLogToRaw(EventStore& store, RawDb& raw, int64_t* bytes, size_t batch_rows) {
   auto reader = store.ReadLog(1);

@@ -81,6 +81,10 @@ class RawDb {
   // as the engine's reader does after its own reopen.
   void Reopen();
 
+  // Compacts the events family (or the named one) down to its bottom level; see
+  // CompactToBottom below.
+  void CompactToBottom();
+
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* events() const { return events_; }
 
@@ -114,6 +118,16 @@ rocksdb::ColumnFamilyOptions RawProjectionsCfOptions(size_t block_cache_bytes = 
 // a log for scan and write ceilings. Adds the bytes copied to *bytes. Returns "" on success, else
 // what failed.
 std::string CopyLogToRaw(EventStore& store, RawDb& raw, int64_t* bytes, size_t batch_rows);
+
+// Compacts column family `cf` of the closed database at `path` down to its bottom level, writing
+// with `cf_options` (give the engine's own options for that family, e.g. RawCfOptions() for
+// `events`); the other families are opened with default options and left as they are.
+// Used before timing scans, so that both sides of a "same log" comparison read the same shape:
+// a pre-load leaves the raw twin in L0 files (LZ4) while the engine's bigger load has already
+// been compacted to the bottom level (ZSTD), and decompression is a third of a scan. Returns ""
+// on success, else what failed.
+std::string CompactToBottom(const std::string& path, const std::string& cf,
+                            const rocksdb::ColumnFamilyOptions& cf_options);
 
 // The raw scan ceiling: one iterator over `raw`'s events column family (RawScanReadOptions),
 // touching each value's size and first byte (added to *sum). Returns the values seen, or -1 if

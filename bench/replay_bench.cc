@@ -156,7 +156,19 @@ void BuildFixture(Fixture& f) {
       return;
     }
   }
-  // Reopen (WAL recovery flushes the memtables) and let the load's compactions finish.
+  // Reopen (WAL recovery flushes the memtables), close, and compact the log to its bottom level,
+  // as the raw twin below: both scans then read the same shape (CompactToBottom).
+  {
+    auto store = EventStore::Open(path, CrmOptions());
+    if (!store.ok()) {
+      f.error = "reopen the log: " + store.status().ToString();
+      return;
+    }
+  }
+  if (std::string error = CompactToBottom(path, "events", RawCfOptions()); !error.empty()) {
+    f.error = std::move(error);
+    return;
+  }
   auto store = EventStore::Open(path, CrmOptions());
   if (!store.ok()) {
     f.error = "reopen the log: " + store.status().ToString();
@@ -184,6 +196,7 @@ void BuildFixture(Fixture& f) {
     return;
   }
   f.raw_events->Reopen();
+  f.raw_events->CompactToBottom();
   WaitForQuietSsts(f.dir.Sub("raw-events"), std::chrono::milliseconds(2000),
                    std::chrono::milliseconds(120000));
   std::fprintf(stderr,
