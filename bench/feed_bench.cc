@@ -78,10 +78,11 @@ AppendRequest MakeAppend(int64_t first_stream) {
   for (int s = 0; s < kStreamsPerAppend; ++s) {
     const int64_t id = first_stream + s;
     StreamEvents& stream = r.streams.emplace_back();
-    stream.stream = "account-A" + std::to_string(id);
+    const std::string account_id = "A" + std::to_string(id);
+    stream.stream = "account-" + account_id;
     stream.expected = ExpectedVersion::NoStream();
     fb::AccountOpenedT opened;
-    opened.account_id = "A" + std::to_string(id);
+    opened.account_id = account_id;
     opened.name = "Account " + std::to_string(id) + " GmbH";
     opened.industry = "Information Technology";
     opened.phone = "+49 30 1234" + std::to_string(id % 10000);
@@ -99,7 +100,7 @@ AppendRequest MakeAppend(int64_t first_stream) {
     for (int e = 1; e < kEventsPerStream; ++e) {
       fb::AccountNoteAddedT note;
       note.text = Payload(static_cast<uint64_t>(id * kEventsPerStream + e));
-      note.account_id = "A" + std::to_string(id);
+      note.account_id = account_id;
       EventData& d = stream.events.emplace_back();
       d.data.Set(std::move(note));
       d.schema_version = kAccountNoteAddedVersion;
