@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -303,36 +304,21 @@ struct RawRowsDb {
       RawDb::Open(dir->Sub("raw"), "projections", [] { return RawProjectionsCfOptions(); });
 };
 
-
-// Raw: f->rows puts of the average key and value size, 8192 per WriteBatch, nosync, into a fresh
-// database with the projections-CF options. Keys are a pseudo-random permutation (splitmix64 of
-// the row number, hex, padded to the average key size): the rebuild does not write in key order
-// either. Values: the bench's pseudo-random payloads, cut or repeated to the average value size.
-// Items = the log's events, so that ratios of rates are ratios of times (time-equivalent).
-void BM_RawRows(benchmark::State& state) {
+// One raw bulk load of the rebuild's rows per iteration, into a fresh RawRowsDb (made and
+// removed outside the timing); `load` writes f.rows rows of `rows` and returns what failed.
+void RunRawLoad(benchmark::State& state,
+                const std::function<rocksdb::Status(const Fixture&, RawRows&, RawRowsDb&)>& load) {
   Fixture* f = GetFixture(state);
   if (f == nullptr) return;
-  RawRows in(*f);
+  RawRows rows(*f);
   for (auto _ : state) {
     state.PauseTiming();
     auto db = std::make_unique<RawRowsDb>();
-    RawDb* raw = db->raw.get();
-    rocksdb::WriteBatch wb;
-    rocksdb::WriteOptions wo;
     state.ResumeTiming();
-    bool ok = true;
-    for (int64_t i = 0; i < f->rows && ok; ++i) {
-      WriteRowKey(RowKeyBits(i), &in.key);
-      wb.Put(raw->events(), in.key, in.values[static_cast<size_t>(i) & 63]).PermitUncheckedError();
-      if (wb.Count() == kRawBatchRows) {
-        ok = raw->db()->Write(wo, &wb).ok();
-        wb.Clear();
-      }
-    }
-    ok = ok && raw->db()->Write(wo, &wb).ok();
+    const rocksdb::Status s = load(*f, rows, *db);
     state.PauseTiming();
-    if (!ok) {
-      state.SkipWithError("raw write failed");
+    if (!s.ok()) {
+      state.SkipWithError(("raw load failed: " + s.ToString()).c_str());
       return;
     }
     db.reset();
@@ -340,64 +326,68 @@ void BM_RawRows(benchmark::State& state) {
   }
   SetRowRates(state, *f);
 }
+
+// Raw: f->rows puts of the average key and value size, 8192 per WriteBatch, nosync, into a fresh
+// database with the projections-CF options. Keys are a pseudo-random permutation (splitmix64 of
+// the row number, hex, padded to the average key size): the rebuild does not write in key order
+// either. Values: the bench's pseudo-random payloads, cut or repeated to the average value size.
+rocksdb::Status WriteBatchedRows(const Fixture& f, RawRows& in, RawRowsDb& db) {
+  RawDb& raw = *db.raw;
+  rocksdb::WriteBatch wb;
+  rocksdb::WriteOptions wo;
+  for (int64_t i = 0; i < f.rows; ++i) {
+    WriteRowKey(RowKeyBits(i), &in.key);
+    wb.Put(raw.events(), in.key, in.values[static_cast<size_t>(i) & 63]).PermitUncheckedError();
+    if (wb.Count() == kRawBatchRows) {
+      rocksdb::Status s = raw.db()->Write(wo, &wb);
+      if (!s.ok()) return s;
+      wb.Clear();
+    }
+  }
+  return raw.db()->Write(wo, &wb);
+}
+
+void BM_RawRows(benchmark::State& state) { RunRawLoad(state, WriteBatchedRows); }
 
 // Raw, the other bulk load: the same rows as BM_RawRows (same keys, same values), sorted in
 // memory, written into SST files of ~64 MiB with SstFileWriter (the projections-CF options) and
 // added to a fresh database with one IngestExternalFile (files moved, not copied). The files do
 // not overlap, so they go straight to the bottom level: no WAL, no memtable, no compaction.
 // Timed: making the keys, the sort, the SST writes and the ingestion.
-void BM_RawIngest(benchmark::State& state) {
-  Fixture* f = GetFixture(state);
-  if (f == nullptr) return;
-  RawRows in(*f);
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto db = std::make_unique<RawRowsDb>();
-    RawDb* raw = db->raw.get();
-    const rocksdb::Options sst_options(RawDbOptions(), RawProjectionsCfOptions());
-    state.ResumeTiming();
-    std::vector<std::pair<uint64_t, uint32_t>> rows;  // (key bits, value index)
-    rows.reserve(static_cast<size_t>(f->rows));
-    for (int64_t i = 0; i < f->rows; ++i) {
-      rows.emplace_back(RowKeyBits(i), static_cast<uint32_t>(i & 63));
-    }
-    std::sort(rows.begin(), rows.end());
-    std::vector<std::string> files;
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), sst_options, raw->events());
-    rocksdb::Status s;
-    bool open = false;
-    for (const auto& [bits, value] : rows) {
-      if (!open) {
-        files.push_back(db->dir->Sub("rows-" + std::to_string(files.size()) + ".sst"));
-        s = writer.Open(files.back());
-        if (!s.ok()) break;
-        open = true;
-      }
-      WriteRowKey(bits, &in.key);
-      s = writer.Put(in.key, in.values[value]);
-      if (!s.ok()) break;
-      if (writer.FileSize() >= kSstFileBytes) {
-        s = writer.Finish();
-        open = false;
-        if (!s.ok()) break;
-      }
-    }
-    if (s.ok() && open) s = writer.Finish();
-    if (s.ok()) {
-      rocksdb::IngestExternalFileOptions ingest;
-      ingest.move_files = true;
-      s = raw->db()->IngestExternalFile(raw->events(), files, ingest);
-    }
-    state.PauseTiming();
-    if (!s.ok()) {
-      state.SkipWithError(("raw SST ingest failed: " + s.ToString()).c_str());
-      return;
-    }
-    db.reset();
-    state.ResumeTiming();
+rocksdb::Status IngestSortedRows(const Fixture& f, RawRows& in, RawRowsDb& db) {
+  RawDb& raw = *db.raw;
+  std::vector<std::pair<uint64_t, uint32_t>> rows;  // (key bits, value index)
+  rows.reserve(static_cast<size_t>(f.rows));
+  for (int64_t i = 0; i < f.rows; ++i) {
+    rows.emplace_back(RowKeyBits(i), static_cast<uint32_t>(i & 63));
   }
-  SetRowRates(state, *f);
+  std::sort(rows.begin(), rows.end());
+  const rocksdb::Options sst_options(RawDbOptions(), RawProjectionsCfOptions());
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), sst_options, raw.events());
+  std::vector<std::string> files;
+  bool open = false;
+  for (const auto& [bits, value] : rows) {
+    if (!open) {
+      files.push_back(db.dir->Sub("rows-" + std::to_string(files.size()) + ".sst"));
+      if (rocksdb::Status s = writer.Open(files.back()); !s.ok()) return s;
+      open = true;
+    }
+    WriteRowKey(bits, &in.key);
+    if (rocksdb::Status s = writer.Put(in.key, in.values[value]); !s.ok()) return s;
+    if (writer.FileSize() >= kSstFileBytes) {
+      open = false;
+      if (rocksdb::Status s = writer.Finish(); !s.ok()) return s;
+    }
+  }
+  if (open) {
+    if (rocksdb::Status s = writer.Finish(); !s.ok()) return s;
+  }
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  return raw.db()->IngestExternalFile(raw.events(), files, ingest);
 }
+
+void BM_RawIngest(benchmark::State& state) { RunRawLoad(state, IngestSortedRows); }
 
 // ---------------------------------------------------------------------------------------------
 // Figure 2: the pipeline report folded from the log vs a raw scan of the same values.
