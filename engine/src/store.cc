@@ -110,18 +110,12 @@ class GroupVersions {
     ClearForReuse(index_);
   }
   const uint64_t* Find(std::string_view stream) const {
-    if (entries_.size() > kLinear) {
-      auto it = index_.find(stream);
-      return it == index_.end() ? nullptr : &entries_[it->second].second;
-    }
-    for (const auto& e : entries_) {
-      if (e.first == stream) return &e.second;
-    }
-    return nullptr;
+    const size_t i = IndexOf(stream);
+    return i == kNone ? nullptr : &entries_[i].second;
   }
   void Set(std::string_view stream, uint64_t version) {
-    if (const uint64_t* v = Find(stream)) {
-      const_cast<uint64_t&>(*v) = version;
+    if (const size_t i = IndexOf(stream); i != kNone) {
+      entries_[i].second = version;
       return;
     }
     entries_.emplace_back(stream, version);
@@ -135,6 +129,17 @@ class GroupVersions {
 
  private:
   static constexpr size_t kLinear = 16;
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t IndexOf(std::string_view stream) const {
+    if (entries_.size() > kLinear) {
+      auto it = index_.find(stream);
+      return it == index_.end() ? kNone : it->second;
+    }
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].first == stream) return i;
+    }
+    return kNone;
+  }
   std::vector<std::pair<std::string_view, uint64_t>> entries_;
   std::unordered_map<std::string_view, size_t> index_;  // stream -> entries_ index, past kLinear
 };
