@@ -1,5 +1,6 @@
 #include "ratio_reporter.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,17 @@ double MedianOf(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The malloc this process runs on: jemalloc answers mallctl("version"), glibc has no mallctl.
+std::string AllocatorName() {
+  using MallctlFn = int (*)(const char*, void*, size_t*, void*, size_t);
+  auto mallctl = reinterpret_cast<MallctlFn>(dlsym(RTLD_DEFAULT, "mallctl"));
+  if (mallctl == nullptr) return "glibc malloc";
+  const char* version = nullptr;
+  size_t len = sizeof version;
+  if (mallctl("version", &version, &len, nullptr, 0) != 0 || version == nullptr) return "jemalloc";
+  return std::string("jemalloc ") + version;
 }
 
 // 1234567 -> "1.23M"; 45678 -> "45.7k".
@@ -89,7 +101,8 @@ int PrintSummary(std::ostream& out, const std::string& command_line, const RateC
   int missed = 0;
   char buf[512];
   out << "\n=== " << text.title << " ===\n"
-      << "command: " << command_line << "\n";
+      << "command: " << command_line << "\n"
+      << "allocator: " << AllocatorName() << " (both sides of every ratio run in this process)\n";
   for (const auto& note : text.notes) out << note << "\n";
   out << "\n";
   std::snprintf(buf, sizeof buf, "%-52s %11s %11s %8s %8s  %s\n", "comparison", "measured",

@@ -16,6 +16,7 @@ packages=(
   libssl-dev                # SHA-256 (OpenSSL EVP)
   uuid-dev                  # event ids (libuuid)
   libcsv-dev                # CSV reading and writing
+  libjemalloc-dev           # the allocator of the crm binary and the benchmarks
 )
 
 missing=()
