@@ -149,44 +149,133 @@ void Record::AddParent(std::string_view stream) {
   }
 }
 
-std::string EncodeRecord(const Record& r) {
-  // The builder and the offset vectors are kept per thread: a row is encoded for every group
-  // that changed it, and a fresh builder grew (and copied) its buffer several times a row.
-  thread_local flatbuffers::FlatBufferBuilder fbb(1024);
-  thread_local std::vector<flatbuffers::Offset<fb::FieldValue>> fields;
-  thread_local std::vector<flatbuffers::Offset<flatbuffers::String>> parents;
-  fbb.Clear();
-  fields.clear();
-  parents.clear();
+namespace {
+
+// The packed field list of a StateRow (projections.fbs, StateRow.packed).
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutBytes(std::string_view s, std::string* out) {
+  PutVarint(s.size(), out);
+  out->append(s);
+}
+
+uint64_t ZigZag(int64_t n) { return (static_cast<uint64_t>(n) << 1) ^ static_cast<uint64_t>(n >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+void PackFields(const Record& r, std::string* out) {
   const auto& spec = Spec(r.kind).fields;
   for (size_t i = 0; i < r.values.size(); ++i) {
     const Value& v = r.values[i];
     if (!v.set) continue;
-    flatbuffers::Offset<flatbuffers::String> text;
-    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> parts;
+    PutVarint(i, out);
     switch (spec[i].type) {
       case Type::kString:
-      case Type::kEnum: text = fbb.CreateString(v.text); break;
-      case Type::kAddress: {
-        std::array<flatbuffers::Offset<flatbuffers::String>, kAddressParts.size()> p;
-        for (size_t j = 0; j < p.size(); ++j) p[j] = fbb.CreateString(v.address.get()[j]);
-        parts = fbb.CreateVector(p.data(), p.size());
+      case Type::kEnum: PutBytes(v.text, out); break;
+      case Type::kInt:
+      case Type::kMoney:
+      case Type::kTime: PutVarint(ZigZag(v.number), out); break;
+      case Type::kAddress:
+        for (const std::string& part : v.address.get()) PutBytes(part, out);
+        break;
+    }
+  }
+}
+
+// Reads a packed field list; every length and index is checked against what is left, so damaged
+// bytes give a corruption error, never a read past the row.
+class PackedReader {
+ public:
+  explicit PackedReader(std::span<const uint8_t> bytes) : p_(bytes.data()), end_(p_ + bytes.size()) {}
+  bool done() const { return p_ == end_; }
+  bool Varint(uint64_t* v) {
+    uint64_t out = 0;
+    for (int shift = 0; shift < 64 && p_ != end_; shift += 7) {
+      const uint8_t b = *p_++;
+      out |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        *v = out;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool Bytes(std::string* s) {
+    uint64_t n = 0;
+    if (!Varint(&n) || n > static_cast<uint64_t>(end_ - p_)) return false;
+    s->assign(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return true;
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+Status UnpackFields(std::span<const uint8_t> bytes, Record* r) {
+  const auto& spec = Spec(r->kind).fields;
+  const Status bad = Status::Corruption("a state row has a malformed packed field list");
+  PackedReader in(bytes);
+  uint64_t next = 0;  // indexes strictly increase
+  while (!in.done()) {
+    uint64_t index = 0;
+    if (!in.Varint(&index) || index < next || index >= spec.size()) return bad;
+    next = index + 1;
+    Value& v = r->values[index];
+    v.set = true;
+    switch (spec[index].type) {
+      case Type::kString:
+      case Type::kEnum:
+        if (!in.Bytes(&v.text)) return bad;
+        break;
+      case Type::kInt:
+      case Type::kMoney:
+      case Type::kTime: {
+        uint64_t z = 0;
+        if (!in.Varint(&z)) return bad;
+        v.number = UnZigZag(z);
         break;
       }
-      default: break;
+      case Type::kAddress: {
+        Address& a = v.address.mutable_get();
+        for (std::string& part : a) {
+          if (!in.Bytes(&part)) return bad;
+        }
+        break;
+      }
     }
-    fb::FieldValueBuilder b(fbb);
-    b.add_index(static_cast<uint16_t>(i));
-    if (v.number != 0) b.add_number(v.number);
-    if (!text.IsNull()) b.add_text(text);
-    if (!parts.IsNull()) b.add_parts(parts);
-    fields.push_back(b.Finish());
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EncodeRecord(const Record& r) {
+  // The builder and the scratch are kept per thread: a row is encoded for every group that
+  // changed it, and a fresh builder grew (and copied) its buffer several times a row.
+  thread_local flatbuffers::FlatBufferBuilder fbb(1024);
+  thread_local std::string packed;
+  thread_local std::vector<flatbuffers::Offset<flatbuffers::String>> parents;
+  fbb.Clear();
+  packed.clear();
+  parents.clear();
+  PackFields(r, &packed);
   for (const auto& p : r.parents) parents.push_back(fbb.CreateString(p));
-  auto fv = fbb.CreateVector(fields);
   auto pv = parents.empty() ? 0 : fbb.CreateVector(parents);
-  fbb.Finish(fb::CreateStateRow(fbb, static_cast<uint8_t>(r.kind), r.version, fv, pv, r.touches),
-             fb::StateRowIdentifier());
+  auto packed_v = fbb.CreateVector(reinterpret_cast<const uint8_t*>(packed.data()), packed.size());
+  fb::StateRowBuilder b(fbb);
+  b.add_kind(static_cast<uint8_t>(r.kind));
+  b.add_version(r.version);
+  if (!pv.IsNull()) b.add_parents(pv);
+  b.add_touches(r.touches);
+  b.add_packed(packed_v);
+  fbb.Finish(b.Finish(), fb::StateRowIdentifier());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 
@@ -203,7 +292,10 @@ Result<Record> DecodeRecord(std::string_view bytes) {
   r.version = row->version();
   r.touches = row->touches();
   const auto& spec = Spec(r.kind).fields;
-  if (row->fields()) {
+  if (row->packed()) {
+    CRM_RETURN_IF_ERROR(UnpackFields({row->packed()->data(), row->packed()->size()}, &r));
+  }
+  if (row->fields()) {  // rows of projector versions before 5
     for (const fb::FieldValue* f : *row->fields()) {
       if (f->index() >= spec.size()) return Status::Corruption("a state row has an unknown field");
       Value& v = r.values[f->index()];
