@@ -1,8 +1,9 @@
 // projection_bench: the read side and the write-path cost of the projections (issue
 // "Projections"), each next to its baseline in the same run. Three figures (README.md):
-//   1. CrmReader::Get("account", random id) on 1,000,000 accounts — the call `crm get` makes, on
-//      a follower with one snapshot reused — vs raw RocksDB Get of the same keys holding the same
-//      row bytes, with the engine's `projections` column-family options            >= 50%
+//   1. CrmReader::GetJson("account", random id) on 1,000,000 accounts — the call `crm get` makes
+//      (the JSON line it prints), on a follower with one snapshot reused — vs raw RocksDB Get of
+//      the same keys holding the same row bytes, with the engine's `projections` column-family
+//      options                                                                       >= 50%
 //   2. HistoryEntries(account, 50, 0), the newest 50 entries (the page `crm history` reads), of
 //      an account with 1,000,000 entries vs the same call on an account with 10, in the same
 //      database (at most 2x slower)                                                  >= 50%
@@ -13,7 +14,8 @@
 //   projection_bench [--accounts=N] [--history=N] [--commands=N] [google benchmark flags]
 //   (defaults 1,000,000 / 1,000,000 / 200,000; 3 repetitions, aggregates only)
 //
-// References (no target): figures 1 and 2 again with a 1 GiB block cache on both sides, history
+// References (no target): figure 1 as a Doc (CrmReader::Get, the structured read), figures 1 and
+// 2 again with a 1 GiB block cache on both sides, history
 // pages of 10 entries from the big account, the pages of figure 2 rendered as `crm history`
 // prints them (JSON lines), and a point-in-time get (GetAsOf, `get --at`) of
 // the big account half-way through its history vs of the small one (snapshots bound the fold).
@@ -66,6 +68,7 @@ constexpr char kSmallAccount[] = "H10";
 // Benchmark names (RateCollector keys). Durability: nosync_load = the database was written
 // nosync before the timed reads; nosync = the timed appends are nosync.
 constexpr char kOursGet[] = "ours/get_account/nosync_load";
+constexpr char kOursGetDoc[] = "ours/get_account_doc/nosync_load";
 constexpr char kRawGet[] = "raw/get_row/nosync_load";
 constexpr char kHistoryBig50[] = "ours/history_50_newest/big/nosync_load";
 constexpr char kHistorySmall50[] = "ours/history_50_newest/small/nosync_load";
@@ -362,20 +365,29 @@ class RandomAccountKeys {
 };
 
 // Figure 1, ours: the call `crm get account <id>` makes, on one reused snapshot.
-void BM_OursGet(benchmark::State& state, bool big_cache) {
+// Figure 1: GetJson, the line `crm get` prints (as_doc: Get, the Doc an embedder reads).
+void BM_OursGet(benchmark::State& state, bool big_cache, bool as_doc) {
   ReadFixture* f = Fixture(state);
   if (f == nullptr) return;
   static RandomAccountKeys keys[2] = {RandomAccountKeys(""), RandomAccountKeys("")};
   RandomAccountKeys& ids = keys[big_cache];
   CrmReader& reader = big_cache ? *f->reader_big : *f->reader;
   int64_t missing = 0;
+  std::string line;
   for (auto _ : state) {
-    auto doc = reader.Get("account", ids.Next());
-    if (!doc.ok() || !doc->has_value()) {
-      ++missing;
-    } else {
-      benchmark::DoNotOptimize((*doc)->fields.data());
+    if (as_doc) {
+      auto doc = reader.Get("account", ids.Next());
+      if (!doc.ok() || !doc->has_value()) {
+        ++missing;
+      } else {
+        benchmark::DoNotOptimize((*doc)->fields.data());
+      }
+      continue;
     }
+    line.clear();
+    auto found = reader.GetJson("account", ids.Next(), &line);
+    if (!found.ok() || !*found) ++missing;
+    benchmark::DoNotOptimize(line.data());
   }
   if (missing > 0) {
     state.SkipWithError((std::to_string(missing) + " gets failed or found nothing").c_str());
@@ -522,14 +534,15 @@ void RegisterAll() {
     benchmark::RegisterBenchmark(name, args...)
         ->MinTime(seconds)->UseRealTime()->Unit(benchmark::kMicrosecond);
   };
-  read(kOursGet, kReadSeconds, BM_OursGet, false);
+  read(kOursGet, kReadSeconds, BM_OursGet, false, false);
   read(kRawGet, kReadSeconds, BM_RawGet, false);
   read(kHistoryBig50, kReadSeconds, BM_History, kBigAccount, kPageSize, false, false);
   read(kHistorySmall50, kReadSeconds, BM_History, kSmallAccount, kPageSize, false, false);
   read(kHistoryBig10, kReadSeconds, BM_History, kBigAccount, size_t{10}, false, false);
   read(kHistoryBig50Json, kRefReadSeconds, BM_History, kBigAccount, kPageSize, false, true);
   read(kHistorySmall50Json, kRefReadSeconds, BM_History, kSmallAccount, kPageSize, false, true);
-  read(kOursGetBig, kRefReadSeconds, BM_OursGet, true);
+  read(kOursGetBig, kRefReadSeconds, BM_OursGet, true, false);
+  read(kOursGetDoc, kRefReadSeconds, BM_OursGet, false, true);
   read(kRawGetBig, kRefReadSeconds, BM_RawGet, true);
   read(kHistoryBig50Big, kRefReadSeconds, BM_History, kBigAccount, kPageSize, true, false);
   read(kHistorySmall50Big, kRefReadSeconds, BM_History, kSmallAccount, kPageSize, true, false);
@@ -565,6 +578,7 @@ std::vector<RatioLine> SummaryLines() {
        kHistorySmall50, 0, false},
       {"   ref: history 50 as JSON lines: " + big + " / 10-entry", kHistoryBig50Json,
        kHistorySmall50Json, 0, false},
+      {"   ref: get as a Doc (CrmReader::Get) / raw Get", kOursGetDoc, kRawGet, 0, false},
       {"   ref: get / raw Get, both with a 1 GiB block cache", kOursGetBig, kRawGetBig, 0, false},
       {"   ref: get, 64 MiB (default) / 1 GiB block cache", kOursGet, kOursGetBig, 0, false},
       {"   ref: history 50, 1 GiB cache: " + big + " / 10-entry", kHistoryBig50Big,
@@ -582,8 +596,8 @@ SummaryText Text() {
   char buf[512];
   const ReadFixture* f = g_fixture;
   std::snprintf(buf, sizeof buf,
-                "1. gets/s: CrmReader::Get(\"account\", random id) on %s accounts (follower, one "
-                "snapshot reused, as `crm get`)",
+                "1. gets/s: CrmReader::GetJson(\"account\", random id) on %s accounts (follower, "
+                "one snapshot reused: the line `crm get` prints)",
                 Thousands(g_accounts).c_str());
   t.notes.push_back(buf);
   std::snprintf(buf, sizeof buf,

@@ -108,6 +108,17 @@ int RunGet(const Globals& g, const GetArgs& a) {
   if (!s) return code;
   std::optional<PointInTime> when;
   if (a.when.set() && !(when = a.when.Point())) return kExitUsage;
+  if (!when && a.format.get() == DocFormat::kJsonl) {  // the JSON line straight from the row
+    LineOut out;
+    auto found = s->reader->GetJson(a.kind, a.id, &out.buffer());
+    if (!found.ok()) return Fail(found.status());
+    if (!*found) {
+      spdlog::error("{} {} does not exist", a.kind, a.id);
+      return kExitNotFound;
+    }
+    out.EndLine();
+    return kExitOk;
+  }
   auto doc = when ? GetAsOf(*s->store, *s->reader, a.kind, a.id, *when)
                   : s->reader->Get(a.kind, a.id);
   if (!doc.ok()) return Fail(doc.status());

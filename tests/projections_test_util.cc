@@ -118,6 +118,28 @@ std::optional<Doc> ProjectionsTest::Get(std::string_view kind, std::string_view 
 
 std::string ProjectionsTest::GetJson(std::string_view kind, std::string_view id) {
   auto doc = Get(kind, id);
+  // CrmReader::GetJson (what `crm get` prints) writes the same line without the Doc, with and
+  // without each option.
+  auto reader = Reader();
+  if (!reader) return "<no reader>";
+  for (bool flat : {false, true}) {
+    for (bool version : {false, true}) {
+      const DocOptions options{.flat_addresses = flat, .version = version};
+      std::string line = "prefix";
+      auto found = reader->GetJson(kind, id, &line, options);
+      EXPECT_TRUE(found.ok()) << kind << " " << id << ": " << found.status().ToString();
+      if (!found.ok()) continue;
+      EXPECT_EQ(*found, doc.has_value()) << kind << " " << id;
+      if (!*found) {
+        EXPECT_EQ(line, "prefix") << "a missing entity appended something";
+        continue;
+      }
+      auto expected = reader->Get(kind, id, options);
+      EXPECT_TRUE(expected.ok() && expected->has_value()) << kind << " " << id;
+      if (!expected.ok() || !expected->has_value()) continue;
+      EXPECT_EQ(line, "prefix" + (*expected)->ToJson()) << "flat " << flat << " version " << version;
+    }
+  }
   return doc ? doc->ToJson() : "<missing>";
 }
 

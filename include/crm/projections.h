@@ -160,6 +160,11 @@ class CrmReader {
   // Errors: kInvalidArgument (unknown kind), kCorruption (a row fails verification), kIOError.
   Result<std::optional<Doc>> Get(std::string_view kind, std::string_view id,
                                  const DocOptions& options = {});
+  // The same state as one JSON object, appended to *out: Get's Doc as Doc::ToJson writes it,
+  // built straight from the stored row (no Doc). What `crm get` prints. Returns false, appending
+  // nothing, if the entity does not exist. Errors: as Get.
+  Result<bool> GetJson(std::string_view kind, std::string_view id, std::string* out,
+                       const DocOptions& options = {});
 
   // Entities of a kind in id order. Errors: kInvalidArgument (unknown kind, filter or enum
   // value; the message lists the allowed ones), kCorruption, kIOError.

@@ -115,6 +115,45 @@ Doc RecordDoc(const Record& r, const DocOptions& options) {
   return doc;
 }
 
+// Field names are identifiers ([a-z_.]): written as JSON keys without escaping.
+void AppendRecordJson(const Record& r, const DocOptions& options, std::string* out) {
+  const auto& fields = Spec(r.kind).fields;
+  out->push_back('{');
+  bool first = true;
+  auto key = [&](std::string_view name, std::string_view suffix = {}) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->push_back('"');
+    out->append(name);
+    if (!suffix.empty()) {
+      out->push_back('.');
+      out->append(suffix);
+    }
+    out->append("\":");
+  };
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const Value& v = r.values[i];
+    if (options.flat_addresses && fields[i].type == Type::kAddress) {
+      for (size_t p = 0; p < kAddressParts.size(); ++p) {
+        key(fields[i].name, kAddressParts[p]);
+        if (v.set && !v.address.get()[p].empty()) {
+          AppendJsonString(v.address.get()[p], out);
+        } else {
+          out->append("null");
+        }
+      }
+      continue;
+    }
+    key(fields[i].name);
+    AppendJsonValue(fields[i], v, out);
+  }
+  if (options.version) {
+    key("version");
+    out->append(std::to_string(r.version));
+  }
+  out->push_back('}');
+}
+
 Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view stream) {
   auto bytes = reader.Get(keys::State(stream));
   if (!bytes.ok()) return bytes.status();
@@ -226,6 +265,17 @@ Result<std::optional<Doc>> CrmReader::Get(std::string_view kind, std::string_vie
   if (!row.ok()) return row.status();
   if (!row->has_value()) return std::optional<Doc>();
   return std::optional<Doc>(proj::RecordDoc(**row, options));
+}
+
+Result<bool> CrmReader::GetJson(std::string_view kind, std::string_view id, std::string* out,
+                                const DocOptions& options) {
+  auto k = proj::ParseKind(kind);
+  if (!k.ok()) return k.status();
+  auto row = proj::ReadRow(impl_->reader(), StreamName(kind, id));
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return false;
+  proj::AppendRecordJson(**row, options, out);
+  return true;
 }
 
 namespace {

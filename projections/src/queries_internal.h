@@ -16,6 +16,8 @@ void AddNumber(Doc* doc, std::string name, int64_t n);
 void AddTime(Doc* doc, std::string name, int64_t us);
 void AddValue(Doc* doc, const FieldSpec& spec, const Value& v);
 Doc RecordDoc(const Record& r, const DocOptions& options = {});
+// RecordDoc(r, options).ToJson(), appended to *out without building the Doc.
+void AppendRecordJson(const Record& r, const DocOptions& options, std::string* out);
 Result<Kind> ParseKind(std::string_view kind);
 // A history entry (key, value of the `h:` family) as an output row; `meta` (optional) receives
 // its positions and business time. Errors: kCorruption.
