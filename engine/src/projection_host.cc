@@ -52,7 +52,9 @@ class RocksProjectionReader final : public ProjectionReader {
     std::string_view from = start > prefix ? start : prefix;
     for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
       std::string_view k(it->key().data(), it->key().size());
-      if (!k.starts_with(prefix)) break;
+      // The upper bound already ends the scan at the prefix's end; a prefix of 0xff bytes only
+      // has none.
+      if (end.empty() && !k.starts_with(prefix)) break;
       if (!fn(k, std::string_view(it->value().data(), it->value().size()))) return Status::Ok();
     }
     return FromRocks(it->status(), "scanning projection rows");

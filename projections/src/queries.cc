@@ -168,18 +168,23 @@ Result<std::optional<Record>> ReadRow(ProjectionReader& reader, std::string_view
 
 namespace {
 
+bool HistoryEntryVerifies(std::string_view value) {
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  return verifier.VerifyBuffer<fb::HistoryEntry>(nullptr);
+}
+
+Status DamagedHistoryEntry(std::string_view stream, std::string_view key) {
+  return Status::Corruption("history entry at position " +
+                            std::to_string(keys::HistoryPosition(key)) + " of " +
+                            std::string(stream) +
+                            " fails verification (run `crm replay` to rebuild)");
+}
+
 Result<const fb::HistoryEntry*> VerifiedHistoryEntry(std::string_view stream,
                                                      std::string_view key,
                                                      std::string_view value) {
-  const auto* base = reinterpret_cast<const uint8_t*>(value.data());
-  flatbuffers::Verifier verifier(base, value.size());
-  if (!verifier.VerifyBuffer<fb::HistoryEntry>(nullptr)) {
-    return Status::Corruption("history entry at position " +
-                              std::to_string(keys::HistoryPosition(key)) + " of " +
-                              std::string(stream) +
-                              " fails verification (run `crm replay` to rebuild)");
-  }
-  return flatbuffers::GetRoot<fb::HistoryEntry>(base);
+  if (!HistoryEntryVerifies(value)) return DamagedHistoryEntry(stream, key);
+  return flatbuffers::GetRoot<fb::HistoryEntry>(value.data());
 }
 
 HistoryMeta MetaOf(const fb::HistoryEntry* h) {
@@ -457,9 +462,8 @@ Result<HistoryPage> CrmReader::HistoryEntries(std::string_view stream, size_t li
   CRM_RETURN_IF_ERROR(reader.Scan(prefix, start, [&](std::string_view k, std::string_view v) {
     const size_t offset = page.bytes_.size();
     page.bytes_.insert(page.bytes_.end(), v.begin(), v.end());
-    auto h = proj::VerifiedHistoryEntry(stream, k, {page.bytes_.data() + offset, v.size()});
-    if (!h.ok()) {
-      error = h.status();
+    if (!proj::HistoryEntryVerifies({page.bytes_.data() + offset, v.size()})) {
+      error = proj::DamagedHistoryEntry(stream, k);
       return false;
     }
     spans.emplace_back(offset, v.size());
