@@ -76,6 +76,19 @@ class SortedBatchWriter final : public ProjectionWriter {
   void Put(std::string_view key, std::string_view value) override { Add(key, value, false); }
   void Delete(std::string_view key) override { Add(key, {}, true); }
 
+  // Empties the writer for the next flush. Its buffers are kept (a catch-up chunk's are
+  // megabytes: reallocating them grew them by copying, onto fresh pages, every chunk) unless a
+  // flush larger than kKeepBytes grew them.
+  void Clear() {
+    constexpr size_t kKeepBytes = 64 << 20;
+    if (bytes_.capacity() > kKeepBytes) {
+      std::string().swap(bytes_);
+      std::vector<Op>().swap(ops_);
+    }
+    bytes_.clear();
+    ops_.clear();
+  }
+
   // Adds every write to `batch`, ordered by key (a key's own writes keep their order).
   void WriteTo(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf) {
     std::stable_sort(ops_.begin(), ops_.end(),
@@ -132,8 +145,20 @@ void StoreImpl::PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t pos
   batch->Put(db_->meta(), format::kMetaProjectionCheckpoint, rocksdb::Slice(v, 8));
 }
 
+namespace {
+
+// The scratch writer of the thread flushing a projector (a group's leader, a catch-up or a
+// rebuild), cleared for each flush.
+SortedBatchWriter& ScratchWriter() {
+  thread_local SortedBatchWriter writer;
+  writer.Clear();
+  return writer;
+}
+
+}  // namespace
+
 void StoreImpl::FlushProjector(rocksdb::WriteBatch* batch) {
-  SortedBatchWriter writer;
+  SortedBatchWriter& writer = ScratchWriter();
   options_.projector->Flush(writer);
   writer.WriteTo(batch, db_->projections());
 }
@@ -242,8 +267,9 @@ Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
   const uint64_t last = LastPosition();
   if (from > last) return Status::Ok();
   log_->info("folding events {}..{} into the projections", from, last);
+  rocksdb::WriteBatch batch;  // one per catch-up: Clear() keeps its buffer for the next chunk
   return FoldLog(projector, CommittedProjections(), from, last, {}, [&](uint64_t folded_to) {
-    rocksdb::WriteBatch batch;
+    batch.Clear();
     FlushProjector(&batch);
     PutProjectionCheckpoint(&batch, folded_to);
     rocksdb::WriteOptions wo;
@@ -338,9 +364,10 @@ Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAs
   CRM_RETURN_IF_ERROR(set->Open());
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;  // a temporary store: nothing to recover
+  rocksdb::WriteBatch batch;
   CRM_RETURN_IF_ERROR(FoldLog(*projector, set->reader(), 1, upto, include, [&](uint64_t done) {
-    rocksdb::WriteBatch batch;
-    SortedBatchWriter writer;
+    batch.Clear();
+    SortedBatchWriter& writer = ScratchWriter();
     projector->Flush(writer);
     writer.WriteTo(&batch, set->db()->DefaultColumnFamily());
     Status s = FromRocks(set->db()->Write(wo, &batch), "writing projections aside");
