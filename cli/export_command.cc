@@ -56,21 +56,25 @@ int RunExport(const Globals& g, const ExportArgs& a) {
   }
   ListQuery all;
   all.kind = a.kind;
-  Status s = (*reader)->ForEach(
-      all,
-      [&](Doc&& d) {
-        if (csv) {
-          for (size_t i = 0; i < d.fields.size(); ++i) {
-            if (i) out.buffer().push_back(',');
-            AppendCsvField(d.fields[i].text, &out.buffer());
-          }
-        } else {
-          out.buffer().append(d.ToJson());
-        }
-        out.EndLine();
-        return true;
-      },
-      shape);
+  Status s = csv ? (*reader)->ForEach(
+                       all,
+                       [&](Doc&& d) {
+                         for (size_t i = 0; i < d.fields.size(); ++i) {
+                           if (i) out.buffer().push_back(',');
+                           AppendCsvField(d.fields[i].text, &out.buffer());
+                         }
+                         out.EndLine();
+                         return true;
+                       },
+                       shape)
+                 : (*reader)->ForEachJson(
+                       all,
+                       [&](std::string_view json) {
+                         out.buffer().append(json);
+                         out.EndLine();
+                         return true;
+                       },
+                       shape);
   out.Flush();
   if (!s.ok()) {
     spdlog::error("{}", s.message());

@@ -152,9 +152,21 @@ int RunList(const Globals& g, const ListArgs& a) {
                              std::pair{"name", &a.name}}) {
     if (!value->empty()) q.filters.emplace_back(name, *value);
   }
+  LineOut out;
+  if (a.format.get() == DocFormat::kJsonl) {  // each line straight from its row, as it is read
+    Status st = s->reader->ForEachJson(q, [&](std::string_view json) {
+      out.buffer().append(json);
+      out.EndLine();
+      return true;
+    });
+    if (!st.ok()) {
+      out.Flush();
+      return Fail(st);
+    }
+    return kExitOk;
+  }
   auto docs = s->reader->List(q);
   if (!docs.ok()) return Fail(docs.status());
-  LineOut out;
   PrintDocs(*docs, a.format.get(), out);
   return kExitOk;
 }

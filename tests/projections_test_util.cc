@@ -152,7 +152,28 @@ std::string ProjectionsTest::Field(std::string_view kind, std::string_view id,
 Result<std::vector<Doc>> ProjectionsTest::ListResult(const ListQuery& q) {
   auto reader = CrmReader::Open(*store_);
   if (!reader.ok()) return reader.status();
-  return (*reader)->List(q);
+  auto docs = (*reader)->List(q);
+  // ForEachJson (what `crm list` and `crm export` print) gives the same rows as JSON, and the
+  // same error, with and without each option.
+  for (bool flat : {false, true}) {
+    for (bool version : {false, true}) {
+      const DocOptions options{.flat_addresses = flat, .version = version};
+      std::vector<std::string> lines;
+      Status s = (*reader)->ForEachJson(q, [&](std::string_view json) {
+        lines.emplace_back(json);
+        return true;
+      }, options);
+      EXPECT_EQ(s.code(), docs.status().code()) << s.ToString();
+      if (!docs.ok() || !s.ok()) continue;
+      std::vector<std::string> expected;
+      EXPECT_TRUE((*reader)->ForEach(q, [&](Doc&& d) {
+        expected.push_back(d.ToJson());
+        return true;
+      }, options).ok());
+      EXPECT_EQ(lines, expected) << "flat " << flat << " version " << version;
+    }
+  }
+  return docs;
 }
 
 std::vector<std::string> ProjectionsTest::ListIds(

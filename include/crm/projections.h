@@ -175,6 +175,11 @@ class CrmReader {
   // first). Errors: as List.
   Status ForEach(const ListQuery& query, const std::function<bool(Doc&&)>& fn,
                  const DocOptions& options = {});
+  // ForEach as JSON: fn gets each entity's JSON object (GetJson's, valid until fn returns),
+  // written from the row without a Doc. What `crm list` and `crm export` print as JSON Lines.
+  // Errors: as List.
+  Status ForEachJson(const ListQuery& query, const std::function<bool(std::string_view json)>& fn,
+                     const DocOptions& options = {});
 
   // Ids of the entities of `kind` whose match key `key` equals MatchValue(key, value), in id
   // order, at most `limit` (0: all). No ids for a value that matches nothing.

@@ -311,8 +311,12 @@ std::string_view IdOfIndexKey(std::string_view key) {
 
 }  // namespace
 
-Status CrmReader::ForEach(const ListQuery& q, const std::function<bool(Doc&&)>& fn,
-                          const DocOptions& options) {
+namespace {
+
+// The rows of a list query, in id order, handed to fn until it returns false (ForEach and
+// ForEachJson render them).
+Status VisitRows(ProjectionReader& reader, const ListQuery& q,
+                 const std::function<bool(const Record&)>& fn) {
   auto kind = proj::ParseKind(q.kind);
   if (!kind.ok()) return kind.status();
   std::vector<Condition> conditions;
@@ -340,7 +344,6 @@ Status CrmReader::ForEach(const ListQuery& q, const std::function<bool(Doc&&)>& 
   bool stopped = false;
   const size_t limit = q.limit == 0 ? SIZE_MAX : q.limit;
   Status error;
-  ProjectionReader& reader = impl_->reader();
   auto consider = [&](std::string_view id) -> bool {  // false: stop
     if (!q.after_id.empty() && id <= q.after_id) return true;
     auto row = proj::ReadRow(reader, StreamName(q.kind, id));
@@ -350,7 +353,7 @@ Status CrmReader::ForEach(const ListQuery& q, const std::function<bool(Doc&&)>& 
     }
     if (row->has_value() && Matches(**row, conditions)) {
       ++emitted;
-      if (!fn(proj::RecordDoc(**row, options))) stopped = true;
+      if (!fn(**row)) stopped = true;
     }
     return !stopped && emitted < limit;
   };
@@ -394,6 +397,25 @@ Status CrmReader::ForEach(const ListQuery& q, const std::function<bool(Doc&&)>& 
         [&](std::string_view k, std::string_view) { return consider(k.substr(prefix.size())); }));
   }
   return error;
+}
+
+}  // namespace
+
+Status CrmReader::ForEach(const ListQuery& q, const std::function<bool(Doc&&)>& fn,
+                          const DocOptions& options) {
+  return VisitRows(impl_->reader(), q,
+                   [&](const Record& r) { return fn(proj::RecordDoc(r, options)); });
+}
+
+Status CrmReader::ForEachJson(const ListQuery& q,
+                              const std::function<bool(std::string_view json)>& fn,
+                              const DocOptions& options) {
+  std::string line;
+  return VisitRows(impl_->reader(), q, [&](const Record& r) {
+    line.clear();
+    proj::AppendRecordJson(r, options, &line);
+    return fn(line);
+  });
 }
 
 Result<std::vector<Doc>> CrmReader::List(const ListQuery& q) {
