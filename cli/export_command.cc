@@ -64,7 +64,7 @@ int RunExport(const Globals& g, const ExportArgs& a) {
                            AppendCsvField(d.fields[i].text, &out.buffer());
                          }
                          out.EndLine();
-                         return true;
+                         return out.open();  // stop once the reader has gone away
                        },
                        shape)
                  : (*reader)->ForEachJson(
@@ -72,7 +72,7 @@ int RunExport(const Globals& g, const ExportArgs& a) {
                        [&](std::string_view json) {
                          out.buffer().append(json);
                          out.EndLine();
-                         return true;
+                         return out.open();
                        },
                        shape);
   out.Flush();

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdlib>
 
 #include "cli/exit_codes.h"
@@ -37,6 +38,9 @@ bool SetUpLogging(const std::string& level_name) {
 
 int main(int argc, char** argv) {
   using namespace crm::cli;
+  // A reader that closes its end of stdout early (`crm list … | head`) gives EPIPE, which each
+  // command handles as the end of its output, instead of killing crm mid-way.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "crm - an event-sourced CRM engine. Every change is an event appended to a log in RocksDB;\n"
       "everything else is derived from it. Output is JSON Lines on stdout; logs go to stderr.\n"

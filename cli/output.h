@@ -18,7 +18,9 @@ struct StringSink {
 using JsonWriter = rapidjson::Writer<StringSink>;
 
 // Buffers lines and writes them to stdout in large chunks. Flush() before waiting for input or
-// exiting.
+// exiting. SIGPIPE is ignored (main), so a reader that went away (`crm export … | head -1`) shows
+// up as a failed write: open() turns false and streaming commands stop, exiting 0 as `events`
+// does.
 class LineOut {
  public:
   ~LineOut() { Flush(); }
@@ -30,14 +32,17 @@ class LineOut {
   }
   void Flush() {
     if (!buf_.empty()) {
-      std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+      if (open_ && std::fwrite(buf_.data(), 1, buf_.size(), stdout) != buf_.size()) open_ = false;
       buf_.clear();
     }
-    std::fflush(stdout);
+    if (open_ && std::fflush(stdout) != 0) open_ = false;
   }
+  // False once a write to stdout failed (its reader closed the pipe): nothing more is written.
+  bool open() const { return open_; }
 
  private:
   std::string buf_;
+  bool open_ = true;
 };
 
 // A JSON writer appending to a LineOut's buffer (owns the sink the writer refers to).

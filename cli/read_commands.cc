@@ -157,7 +157,7 @@ int RunList(const Globals& g, const ListArgs& a) {
     Status st = s->reader->ForEachJson(q, [&](std::string_view json) {
       out.buffer().append(json);
       out.EndLine();
-      return true;
+      return out.open();  // stop once the reader has gone away
     });
     if (!st.ok()) {
       out.Flush();
@@ -193,6 +193,7 @@ int RunHistory(const Globals& g, const HistoryArgs& a) {
     for (const HistoryPage::Entry& e : *page) {
       HistoryPage::AppendJson(e, &out.buffer());
       out.EndLine();
+      if (!out.open()) break;
     }
     return kExitOk;
   }

@@ -374,6 +374,35 @@ TEST_F(ProjectionsCliTest, GetHistoryAndReportFormats) {
   EXPECT_EQ(rows[2][6], "Prospect");
 }
 
+// `crm list … | head -1`: the reader goes away after one line; crm notices the failed write, stops
+// reading rows and exits 0 with nothing on stderr, like `crm events` (SIGPIPE used to kill it:
+// exit 141).
+TEST_F(ProjectionsCliTest, ListExportAndHistoryEndQuietlyWhenTheirReaderGoesAway) {
+  std::vector<std::string> commands;
+  const std::string notes(600, 'n');
+  for (int i = 0; i < 1500; ++i) {  // ~1 MB of list/export output, far more than a pipe holds
+    char id[16];
+    std::snprintf(id, sizeof id, "A%04d", i);
+    commands.push_back(Cmd("OpenAccount").S("account_id", id).S("name", "Account").S("notes", notes)
+                           .S("industry", "Retail"));
+  }
+  for (int i = 0; i < 300; ++i) {
+    commands.push_back(Cmd("AddAccountNote").S("account_id", "A0000").S("text", notes));
+  }
+  ASSERT_NO_FATAL_FAILURE(Exec(commands));
+  const std::vector<std::string> env = {"CRM=" CRM_BIN, "DB=" + db_};
+  for (const std::string command :
+       {"list account", "list account --industry Retail", "export account --format jsonl",
+        "export account --format csv", "history A0000 --limit 300"}) {
+    const std::string script =
+        "\"$CRM\" --db \"$DB\" " + command + " | head -1; echo \"status=${PIPESTATUS[0]}\" >&2";
+    ProcessResult r = RunProcess({"/bin/bash", "-c", script}, env, {}, std::chrono::seconds(20));
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << Describe(r);
+    EXPECT_EQ(Lines(r.out).size(), 1u) << command;
+    EXPECT_EQ(r.err, "status=0\n") << command << ": exit 0 and nothing on stderr";
+  }
+}
+
 TEST_F(ProjectionsCliTest, ExitCodesForMissingEntitiesAndUsageErrors) {
   ASSERT_NO_FATAL_FAILURE(ExecDirectory());
   // 3: the entity or account does not exist.
