@@ -220,32 +220,33 @@ class PackedReader {
 
 Status UnpackFields(std::span<const uint8_t> bytes, Record* r) {
   const auto& spec = Spec(r->kind).fields;
-  const Status bad = Status::Corruption("a state row has a malformed packed field list");
+  // Built only on failure: this runs for every row read.
+  auto bad = [] { return Status::Corruption("a state row has a malformed packed field list"); };
   PackedReader in(bytes);
   uint64_t next = 0;  // indexes strictly increase
   while (!in.done()) {
     uint64_t index = 0;
-    if (!in.Varint(&index) || index < next || index >= spec.size()) return bad;
+    if (!in.Varint(&index) || index < next || index >= spec.size()) return bad();
     next = index + 1;
     Value& v = r->values[index];
     v.set = true;
     switch (spec[index].type) {
       case Type::kString:
       case Type::kEnum:
-        if (!in.Bytes(&v.text)) return bad;
+        if (!in.Bytes(&v.text)) return bad();
         break;
       case Type::kInt:
       case Type::kMoney:
       case Type::kTime: {
         uint64_t z = 0;
-        if (!in.Varint(&z)) return bad;
+        if (!in.Varint(&z)) return bad();
         v.number = UnZigZag(z);
         break;
       }
       case Type::kAddress: {
         Address& a = v.address.mutable_get();
         for (std::string& part : a) {
-          if (!in.Bytes(&part)) return bad;
+          if (!in.Bytes(&part)) return bad();
         }
         break;
       }
