@@ -109,6 +109,12 @@ Binding Bind(CLI::App* sub, const std::string& flag, std::string field, std::str
   return Binding{opt, std::move(field), std::move(part), kind, value};
 }
 
+// "account" -> "accounts", "opportunity" -> "opportunities" (every kind's plural is regular).
+std::string Plural(const std::string& kind) {
+  if (kind.size() > 1 && kind.back() == 'y') return kind.substr(0, kind.size() - 1) + "ies";
+  return kind + "s";
+}
+
 }  // namespace
 
 void AddEntityCommands(CLI::App& app, const Globals& g, Commands* commands) {
@@ -118,7 +124,7 @@ void AddEntityCommands(CLI::App& app, const Globals& g, Commands* commands) {
     const std::string kind(spec.kind);
     CLI::App*& group = groups[kind];
     if (!group) {
-      group = app.add_subcommand(kind, "Commands on " + kind + "s (same as crm exec)");
+      group = app.add_subcommand(kind, "Commands on " + Plural(kind) + " (same as crm exec)");
       group->require_subcommand(1);
     }
     CLI::App* sub = group->add_subcommand(Verb(spec), std::string(spec.help) + " (" +

@@ -359,6 +359,10 @@ TEST_F(CliTest, HelpExits0) {
   ProcessResult r = Crm({"--help"});
   EXPECT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_THAT(r.out + r.err, HasSubstr("events"));
+  // The entity groups name their kind in the plural, spelled as English does.
+  EXPECT_THAT(r.out + r.err, HasSubstr("Commands on opportunities"));
+  EXPECT_THAT(r.out + r.err, HasSubstr("Commands on activities"));
+  EXPECT_THAT(r.out + r.err, HasSubstr("Commands on accounts"));
 }
 
 TEST_F(CliTest, StdoutCarriesOnlyDataEvenWhenLoggingIsVerbose) {
