@@ -1,5 +1,6 @@
 // Reads of the projections: get, list, history (and the audit trail, folded from one stream).
 #include <algorithm>
+#include <optional>
 
 #include "crm/projections.h"
 #include "crm/schemas/projections_generated.h"
@@ -92,32 +93,47 @@ void AddValue(Doc* doc, const FieldSpec& spec, const Value& v) {
   doc->Add(std::string(spec.name), std::move(json), PlainValue(spec, v));
 }
 
-Doc RecordDoc(const Record& r, const DocOptions& options) {
-  Doc doc;
+// The fields of a record's document, in order, as RecordDoc builds it and AppendRecordJson writes
+// it: part(name, part name, text or nullopt for null) for each part of an address flattened by
+// the options, field(spec, value) for every other field. (The version, when asked for, comes
+// after them.) One walk for both, so that the two can never disagree.
+template <typename Part, typename Field>
+void WalkRecordDoc(const Record& r, const DocOptions& options, Part&& part, Field&& field) {
   const auto& fields = Spec(r.kind).fields;
-  doc.fields.reserve(fields.size() + (options.flat_addresses ? 9 : 1));
   for (size_t i = 0; i < fields.size(); ++i) {
+    const Value& v = r.values[i];
     if (options.flat_addresses && fields[i].type == Type::kAddress) {
-      const Value& v = r.values[i];
       for (size_t p = 0; p < kAddressParts.size(); ++p) {
-        std::string name = std::string(fields[i].name) + "." + std::string(kAddressParts[p]);
-        if (v.set && !v.address.get()[p].empty()) {
-          AddString(&doc, std::move(name), v.address.get()[p]);
-        } else {
-          doc.Add(std::move(name), "null", "");
-        }
+        const bool has = v.set && !v.address.get()[p].empty();
+        part(fields[i].name, kAddressParts[p],
+             has ? std::optional<std::string_view>(v.address.get()[p]) : std::nullopt);
       }
       continue;
     }
-    AddValue(&doc, fields[i], r.values[i]);
+    field(fields[i], v);
   }
+}
+
+Doc RecordDoc(const Record& r, const DocOptions& options) {
+  Doc doc;
+  doc.fields.reserve(Spec(r.kind).fields.size() + (options.flat_addresses ? 9 : 1));
+  WalkRecordDoc(
+      r, options,
+      [&](std::string_view field, std::string_view part, std::optional<std::string_view> text) {
+        std::string name = std::string(field) + "." + std::string(part);
+        if (text) {
+          AddString(&doc, std::move(name), *text);
+        } else {
+          doc.Add(std::move(name), "null", "");
+        }
+      },
+      [&](const FieldSpec& spec, const Value& v) { AddValue(&doc, spec, v); });
   if (options.version) AddNumber(&doc, "version", static_cast<int64_t>(r.version));
   return doc;
 }
 
 // Field names are identifiers ([a-z_.]): written as JSON keys without escaping.
 void AppendRecordJson(const Record& r, const DocOptions& options, std::string* out) {
-  const auto& fields = Spec(r.kind).fields;
   out->push_back('{');
   bool first = true;
   auto key = [&](std::string_view name, std::string_view suffix = {}) {
@@ -131,22 +147,20 @@ void AppendRecordJson(const Record& r, const DocOptions& options, std::string* o
     }
     out->append("\":");
   };
-  for (size_t i = 0; i < fields.size(); ++i) {
-    const Value& v = r.values[i];
-    if (options.flat_addresses && fields[i].type == Type::kAddress) {
-      for (size_t p = 0; p < kAddressParts.size(); ++p) {
-        key(fields[i].name, kAddressParts[p]);
-        if (v.set && !v.address.get()[p].empty()) {
-          AppendJsonString(v.address.get()[p], out);
+  WalkRecordDoc(
+      r, options,
+      [&](std::string_view field, std::string_view part, std::optional<std::string_view> text) {
+        key(field, part);
+        if (text) {
+          AppendJsonString(*text, out);
         } else {
           out->append("null");
         }
-      }
-      continue;
-    }
-    key(fields[i].name);
-    AppendJsonValue(fields[i], v, out);
-  }
+      },
+      [&](const FieldSpec& spec, const Value& v) {
+        key(spec.name);
+        AppendJsonValue(spec, v, out);
+      });
   if (options.version) {
     key("version");
     out->append(std::to_string(r.version));
