@@ -69,11 +69,7 @@ int RunExport(const Globals& g, const ExportArgs& a) {
                        shape)
                  : (*reader)->ForEachJson(
                        all,
-                       [&](std::string_view json) {
-                         out.buffer().append(json);
-                         out.EndLine();
-                         return out.open();
-                       },
+                       [&](std::string_view json) { return out.WriteLine(json); },
                        shape);
   out.Flush();
   if (!s.ok()) {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace crm::cli {
 
@@ -29,6 +30,12 @@ class LineOut {
   void EndLine() {
     buf_.push_back('\n');
     if (buf_.size() >= (1 << 16)) Flush();
+  }
+  // Appends one whole line; returns open() (false: stop producing, the reader has gone away).
+  bool WriteLine(std::string_view line) {
+    buf_.append(line);
+    EndLine();
+    return open_;
   }
   void Flush() {
     if (!buf_.empty()) {

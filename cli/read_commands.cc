@@ -154,11 +154,8 @@ int RunList(const Globals& g, const ListArgs& a) {
   }
   LineOut out;
   if (a.format.get() == DocFormat::kJsonl) {  // each line straight from its row, as it is read
-    Status st = s->reader->ForEachJson(q, [&](std::string_view json) {
-      out.buffer().append(json);
-      out.EndLine();
-      return out.open();  // stop once the reader has gone away
-    });
+    Status st = s->reader->ForEachJson(
+        q, [&](std::string_view json) { return out.WriteLine(json); });  // false: reader gone
     if (!st.ok()) {
       out.Flush();
       return Fail(st);
