@@ -28,7 +28,15 @@
 //             "created_at"  -> RFC 3339 time the database was created
 //             "projection.name", "projection.version" -> the Projector that built `projections`
 //             "projection.checkpoint" -> position:u64be, the last event folded into them;
-//                                  written in the same batch as the events and the rows
+//                                  written in the same batch as the events and the rows, and
+//                                  after the last SST file of a full rebuild (0 until then: an
+//                                  interrupted rebuild starts over)
+//             "projection.rebuilding" -> position:u64be, how far a full rebuild in progress has
+//                                  folded and ingested the log (progress for readers; removed
+//                                  with the final checkpoint)
+//
+// <dir>/rebuild-sst/  SST files a full rebuild writes before ingesting them into `projections`;
+//                     transient, removed when the rebuild ends and whenever one starts
 //
 // Stream names never contain 0x00 (the engine rejects them), so the prefix up to and including the
 // first 0x00 is exactly one stream: the streams CF uses it as its prefix extractor (prefix bloom).
@@ -53,12 +61,14 @@ inline constexpr char kMetaCf[] = "meta";
 inline constexpr char kLinksCf[] = "links";
 inline constexpr char kProjectionsCf[] = "projections";
 inline constexpr char kProjectionsEnd[] = "\x7f";
+inline constexpr char kIngestDir[] = "rebuild-sst";
 
 inline constexpr char kMetaFormat[] = "format";
 inline constexpr char kMetaCreatedAt[] = "created_at";
 inline constexpr char kMetaProjectionName[] = "projection.name";
 inline constexpr char kMetaProjectionVersion[] = "projection.version";
 inline constexpr char kMetaProjectionCheckpoint[] = "projection.checkpoint";
+inline constexpr char kMetaProjectionRebuilding[] = "projection.rebuilding";
 
 inline constexpr size_t kMaxStreamNameBytes = 512;
 inline constexpr size_t kStreamRunValueBytes = 16;

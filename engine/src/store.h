@@ -114,12 +114,21 @@ class StoreImpl final : public EventStore {
   Status SyncProjections();
   // Drops the projections (one batch with the reset meta). Leader only.
   Status ResetProjections();
-  // Folds events from..last into the projections in checkpointed batches. Leader only.
+  // Folds events from..last into the projections: from 1 (over projections just reset) by
+  // IngestProjections, otherwise in checkpointed batches. Leader only.
   Status CatchUpProjections(uint64_t from, const Progress& progress);
+  // A full rebuild over empty projections: each chunk's rows are sorted into an SST file and
+  // ingested, and the checkpoint moves from 0 to the last position only once all are in (an
+  // interrupted rebuild is started over by the next open). Leader only.
+  Status IngestProjections(const Progress& progress);
+  // Where IngestProjections writes its SST files before they are ingested.
+  std::string IngestDir() const;
+  // Waits (a minute at most) while the projections' L0 holds kIngestMaxL0Files files or more.
+  void WaitForL0Room();
   // The fold loop shared by catch-up, rebuild and folds aside (projection_host.cc).
   Status FoldLog(Projector& projector, ProjectionReader& committed, uint64_t from, uint64_t upto,
-                 const std::function<bool(const EventView&)>& include,
-                 const std::function<Status(uint64_t)>& write);
+                 const std::function<bool(const EventView&)>& include, uint64_t chunk,
+                 const std::function<Status(uint64_t)>& write, const Progress& progress);
   void PutProjectionCheckpoint(rocksdb::WriteBatch* batch, uint64_t position);
   void FlushProjector(rocksdb::WriteBatch* batch);
   // Committed rows, for the projector (leader only).
