@@ -98,16 +98,25 @@ Status StoreImpl::SyncProjections() {
 }
 
 // The one fold loop of every rebuild, live or aside: reads events from..upto, folds those
-// `include` accepts, and hands the projector's rows to `write(folded_to)` every `chunk`
-// events and once at the end (which must Flush the projector and then call Committed or
-// Abandoned); `progress` hears of every kProgressEvents events read, and of the end. An
-// unreadable record is skipped and logged (`crm verify` names it), so every fold sees the same
-// events; the same error twice in a row is the reader failing in place, and ends the fold. On
-// any error the projector's pending rows are abandoned.
+// `include` accepts, and hands the projector's rows to `write(folded_to)` every `chunk` events
+// and once at the end (write Flushes the projector and writes its rows; the fold then calls
+// Committed, or Abandoned if the write failed); `progress` hears of every kProgressEvents
+// events read, and of the end. An unreadable record is skipped and logged (`crm verify` names
+// it), so every fold sees the same events; the same error twice in a row is the reader failing
+// in place, and ends the fold. On any error the projector's pending rows are abandoned.
 Status StoreImpl::FoldLog(Projector& projector, ProjectionReader& committed, uint64_t from,
                           uint64_t upto, const std::function<bool(const EventView&)>& include,
                           uint64_t chunk, const std::function<Status(uint64_t)>& write,
                           const Progress& progress) {
+  auto write_chunk = [&](uint64_t folded_to) {
+    Status s = write(folded_to);
+    if (s.ok()) {
+      projector.Committed();
+    } else {
+      projector.Abandoned();
+    }
+    return s;
+  };
   auto reader = ReadLogRange(from, upto, TypeFilter());
   if (!reader.ok()) return reader.status();
   uint64_t folded_to = from - 1, pending = 0, skipped = 0;
@@ -135,13 +144,13 @@ Status StoreImpl::FoldLog(Projector& projector, ProjectionReader& committed, uin
     }
     if (++pending == chunk) {
       pending = 0;
-      CRM_RETURN_IF_ERROR(write(folded_to));
+      CRM_RETURN_IF_ERROR(write_chunk(folded_to));
     }
     if (progress && (folded_to - from + 1) % kProgressEvents == 0) {
       progress(folded_to - from + 1, upto - from + 1);
     }
   }
-  CRM_RETURN_IF_ERROR(write(upto));
+  CRM_RETURN_IF_ERROR(write_chunk(upto));
   if (progress) progress(upto - from + 1, upto - from + 1);
   if (skipped) log_->error("{} unreadable events were left out of the projections", skipped);
   return Status::Ok();
@@ -161,13 +170,7 @@ Status StoreImpl::CatchUpProjections(uint64_t from, const Progress& progress) {
     PutProjectionCheckpoint(&batch, folded_to);
     rocksdb::WriteOptions wo;
     wo.sync = folded_to == last;
-    Status s = FromRocks(db_->db()->Write(wo, &batch), "writing rebuilt projections");
-    if (!s.ok()) {
-      projector.Abandoned();
-      return s;
-    }
-    projector.Committed();
-    return s;
+    return FromRocks(db_->db()->Write(wo, &batch), "writing rebuilt projections");
   }, progress);
 }
 
@@ -232,11 +235,6 @@ Status StoreImpl::IngestProjections(const Progress& progress) {
                              format::kMetaProjectionRebuilding, rocksdb::Slice(v, 8)),
                      "recording the rebuild's progress");
     }
-    if (!st.ok()) {
-      projector.Abandoned();
-      return st;
-    }
-    projector.Committed();
     return st;
   }, progress);
   fs::remove_all(dir, ec);
@@ -335,13 +333,7 @@ Result<std::unique_ptr<EventStore::ProjectionSet>> StoreImpl::BuildProjectionsAs
     SortedBatchWriter& writer = ScratchWriter();
     projector->Flush(writer);
     writer.WriteTo(&batch, set->db()->DefaultColumnFamily());
-    Status s = FromRocks(set->db()->Write(wo, &batch), "writing projections aside");
-    if (!s.ok()) {
-      projector->Abandoned();
-      return s;
-    }
-    projector->Committed();
-    return s;
+    return FromRocks(set->db()->Write(wo, &batch), "writing projections aside");
   }, progress));
   set->set_checkpoint(upto);
   return std::unique_ptr<EventStore::ProjectionSet>(std::move(set));
