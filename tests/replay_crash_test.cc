@@ -27,7 +27,7 @@ namespace {
 using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 
-// Events per SST file of a full rebuild (engine/src/projection_host.cc, kIngestChunk).
+// Events per SST file of a full rebuild (engine/src/rebuild.cc, kIngestChunk).
 constexpr uint64_t kIngestChunk = 32768;
 
 struct Lag {

@@ -2,15 +2,15 @@
 // writer's commit group (crm/projection.h).
 //
 // Within a group the projector is the only source of truth for rows it has touched: it keeps
-// them decoded in `dirty_` (and history entries it wrote in `history_`), reads everything else
-// from the committed rows (through an LRU of decoded rows), and turns `dirty_` into puts at
-// Flush. Index entries are diffed once per group: the keys a row had when the group first
-// touched it against the keys it has at Flush.
+// them decoded and pinned in `rows_` (and history entries it wrote in `history_`), reads
+// everything else from the committed rows (through `rows_`, an LRU of decoded rows), and turns
+// the pinned rows into puts at Flush. Committing a group unpins them: one map holds a row
+// whether the group changed it or only read it, so nothing moves between maps per group. Index
+// entries are diffed once per group: the keys a row had when the group first touched it against
+// the keys it has at Flush.
 #include <algorithm>
 #include <climits>
 #include <map>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "crm/projections.h"
 #include "crm/schemas/projections_generated.h"
@@ -47,7 +47,7 @@ std::string EncodeHistoryEntry(const EventView& e, std::string_view summary,
 class CrmProjector final : public Projector {
  public:
   explicit CrmProjector(const CrmProjectorOptions& o)
-      : capacity_(o.cache_entries), snapshot_every_(o.snapshot_every), cache_(o.cache_entries) {}
+      : capacity_(o.cache_entries), snapshot_every_(o.snapshot_every), rows_(o.cache_entries) {}
 
   std::string_view name() const override { return kProjectorName; }
   uint32_t version() const override { return kProjectorVersion; }
@@ -119,9 +119,11 @@ class CrmProjector final : public Projector {
   }
 
   void Flush(ProjectionWriter& out) override {
-    for (auto& [stream, d] : dirty_) {
-      if (!d.row.exists()) continue;  // touched but never created (e.g. a delta to a missing account)
-      out.Put(proj::keys::State(stream), proj::EncodeRecord(d.row));
+    for (auto& e : rows_.pinned()) {
+      Dirty& d = e.value;
+      // Touched but never created (e.g. a delta to a missing account): no row.
+      if (!d.row.exists()) continue;
+      out.Put(proj::keys::State(e.key), proj::EncodeRecord(d.row));
       std::vector<std::string> now = proj::IndexKeys(d.row);
       for (const auto& k : d.index_keys) {
         if (!std::binary_search(now.begin(), now.end(), k)) out.Delete(k);
@@ -135,16 +137,19 @@ class CrmProjector final : public Projector {
     for (const auto& [k, v] : snapshots_) out.Put(k, v);
   }
 
+  // The group's rows are the committed ones now (those never created are not rows at all).
   void Committed() override {
-    for (auto& [stream, d] : dirty_) {
-      if (d.row.exists()) cache_.Put(stream, std::move(d));
-    }
+    rows_.UnpinAll([](const Dirty& d) { return d.row.exists(); });
     Clear();
   }
-  void Abandoned() override { Clear(); }
+  // The group's rows were not written: the next read decodes them again from the committed rows.
+  void Abandoned() override {
+    rows_.DropPinned();
+    Clear();
+  }
   void Reset() override {
     Clear();
-    cache_ = LruCache<Dirty>(capacity_);
+    rows_ = PinningLruCache<Dirty>(capacity_);
   }
 
  private:
@@ -154,13 +159,12 @@ class CrmProjector final : public Projector {
   };
 
   void Clear() {
-    dirty_.clear();
     history_.clear();
     snapshots_.clear();
   }
 
   // Counts the current event as a change of `row` (once per event, however many times it is
-  // touched). `row` points into dirty_, whose nodes are stable; `stream` must stay valid until
+  // touched). `row` is pinned in rows_, so it stays put; `stream` must stay valid until
   // Apply returns (the event's own stream, a delta's account, a holder: all outlive it).
   void Touch(std::string_view stream, Record* row) {
     for (const auto& t : touched_) {
@@ -170,33 +174,14 @@ class CrmProjector final : public Projector {
     touched_.emplace_back(stream, row);
   }
 
-  // The committed row of `stream` (decoded) with its index keys, or an empty one of `kind`. A
-  // cached row is handed over, not copied: the caller keeps it in dirty_, and Committed() puts
-  // it back (after an abandoned group the next read decodes it again from the committed
-  // projections).
-  Result<Dirty> TakeCommitted(std::string_view stream, Kind kind) {
-    if (std::optional<Dirty> cached = cache_.Take(stream)) return std::move(*cached);
+  // The committed row of `stream` (decoded) with its index keys, or an empty one of `kind`.
+  Result<Dirty> DecodeCommitted(std::string_view stream, Kind kind) {
     auto r = Decode(stream, kind);
     if (!r.ok()) return r.status();
     Dirty d;
     d.index_keys = proj::IndexKeys(*r);
     d.row = std::move(r).value();
     return d;
-  }
-
-  // The committed row's parents, without copying the rest of the row.
-  Result<std::vector<std::string>> CommittedParents(std::string_view stream, Kind kind) {
-    if (const Dirty* cached = cache_.Get(stream)) return cached->row.parents;
-    auto r = Decode(stream, kind);
-    if (!r.ok()) return r.status();
-    std::vector<std::string> parents = r->parents;
-    if (r->exists()) {
-      Dirty d;
-      d.index_keys = proj::IndexKeys(*r);
-      d.row = std::move(r).value();
-      cache_.Put(stream, std::move(d));
-    }
-    return parents;
   }
 
   // The committed row of `stream` read from the projections, or an empty one of `kind`.
@@ -215,31 +200,38 @@ class CrmProjector final : public Projector {
     return r;
   }
 
-  // The row of `stream` as this group sees it, mutable (it will be written at Flush).
+  // The row of `stream` as this group sees it, mutable (it will be written at Flush): pinned.
   Result<Record*> Load(std::string_view stream, Kind kind) {
-    auto it = dirty_.find(stream);
-    if (it != dirty_.end()) return &it->second.row;
-    auto d = TakeCommitted(stream, kind);
+    if (auto* e = rows_.Find(stream)) {
+      rows_.Pin(e);
+      return &e->value.row;
+    }
+    auto d = DecodeCommitted(stream, kind);
     if (!d.ok()) return d.status();
-    auto [ins, _] = dirty_.emplace(std::string(stream), std::move(d).value());
-    return &ins->second.row;
+    return &rows_.Insert(stream, std::move(d).value(), /*pinned=*/true)->value.row;
   }
 
-  // A row for a stream that has no committed row yet.
+  // A row for a stream that has no committed row yet (its first event), pinned.
   Record* Create(std::string_view stream, Kind kind) {
-    auto [it, inserted] = dirty_.try_emplace(std::string(stream));  // one per stream and group
-    if (inserted) it->second.row = Record::Empty(kind);
-    return &it->second.row;
+    auto* e = rows_.Find(stream);
+    if (e == nullptr) return &rows_.Insert(stream, Dirty{Record::Empty(kind), {}}, true)->value.row;
+    if (!e->pinned) {  // one per stream and group: a cached row is replaced, not folded on
+      e->value = Dirty{Record::Empty(kind), {}};
+      rows_.Pin(e);
+    }
+    return &e->value.row;
   }
 
-  // The parents of `stream` as this group sees them.
+  // The parents of `stream` as this group sees them (a row it changed, or the committed one).
   Result<std::vector<std::string>> Parents(std::string_view stream) {
     auto kind = proj::KindOfStream(stream);
     if (!kind) return std::vector<std::string>();
-    if (auto it = dirty_.find(stream); it != dirty_.end()) {
-      return it->second.row.parents;
-    }
-    return CommittedParents(stream, *kind);
+    if (const auto* e = rows_.Find(stream)) return e->value.row.parents;
+    auto d = DecodeCommitted(stream, *kind);
+    if (!d.ok()) return d.status();
+    std::vector<std::string> parents = d->row.parents;
+    if (d->row.exists()) rows_.Insert(stream, std::move(d).value(), /*pinned=*/false);
+    return parents;
   }
 
   Status Holders(std::string_view stream, Kind kind, const std::vector<std::string>& parents,
@@ -314,13 +306,9 @@ class CrmProjector final : public Projector {
 
   const size_t capacity_;
   const uint64_t snapshot_every_;
-  LruCache<Dirty> cache_;  // committed rows, each with its index keys
-  // Looked up by string_view (several times per event) without building a key string.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, Dirty, Hash, std::equal_to<>> dirty_;
+  // Decoded rows with the index keys they were committed with: those the group changed are
+  // pinned (written at Flush), the others are a cache of the committed rows.
+  PinningLruCache<Dirty> rows_;
   std::map<std::string, std::string> history_;  // ordered: Backfill reads ranges of it
   std::map<std::string, std::string> snapshots_;
   std::vector<std::pair<std::string_view, Record*>> touched_;  // rows the current event changed
