@@ -90,6 +90,20 @@ TEST(PinningLruCacheTest, UnpinAllKeepsWhatItAcceptsAndEvictsToTheCapacity) {
   EXPECT_EQ(cache.size(), 2u);
 }
 
+TEST(PinningLruCacheTest, FindCanPinInTheSameLookup) {
+  Cache cache(1);
+  cache.Insert("a", "A", /*pinned=*/false);
+  Cache::Entry* a = cache.Find("a", /*pin=*/true);
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->pinned);
+  EXPECT_EQ(PinnedKeys(cache), std::vector<std::string>{"a"});
+  cache.Insert("b", "B", /*pinned=*/false);  // a no longer counts against the capacity
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.Find("a", /*pin=*/true), a);  // already pinned: unchanged
+  EXPECT_EQ(PinnedKeys(cache), std::vector<std::string>{"a"});
+  EXPECT_EQ(cache.Find("missing", /*pin=*/true), nullptr);
+}
+
 TEST(PinningLruCacheTest, DropPinnedRemovesThePinnedSetOnly) {
   Cache cache(4);
   cache.Insert("a", "A", /*pinned=*/false);

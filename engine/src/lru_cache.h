@@ -90,12 +90,19 @@ class PinningLruCache {
   PinningLruCache(const PinningLruCache&) = delete;
   PinningLruCache& operator=(const PinningLruCache&) = delete;
 
-  // The entry of `key` (an unpinned one becomes the most recently used), or nullptr. An entry
-  // stays at its address until it is evicted or dropped, and a pinned one is never evicted.
-  Entry* Find(std::string_view key) {
+  // The entry of `key`, or nullptr. An unpinned one becomes the most recently used, or is pinned
+  // when `pin` (one lookup for both). An entry stays at its address until it is evicted or
+  // dropped, and a pinned one is never evicted.
+  Entry* Find(std::string_view key, bool pin = false) {
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
-    if (!it->second->pinned) lru_.splice(lru_.begin(), lru_, it->second);
+    if (!it->second->pinned) {
+      if (pin) {
+        PinNode(it->second);
+      } else {
+        lru_.splice(lru_.begin(), lru_, it->second);
+      }
+    }
     return &*it->second;
   }
 
@@ -112,10 +119,7 @@ class PinningLruCache {
 
   // Pins `e`, an entry of this cache, until UnpinAll or DropPinned.
   void Pin(Entry* e) {
-    if (e->pinned) return;
-    auto it = index_.find(std::string_view(e->key));
-    pinned_.splice(pinned_.end(), lru_, it->second);
-    e->pinned = true;
+    if (!e->pinned) PinNode(index_.find(std::string_view(e->key))->second);
   }
 
   // The pinned entries, in the order they were pinned.
@@ -152,6 +156,11 @@ class PinningLruCache {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+
+  void PinNode(typename List::iterator node) {
+    pinned_.splice(pinned_.end(), lru_, node);
+    node->pinned = true;
+  }
 
   void EvictToCapacity() {
     while (lru_.size() > capacity_) {

@@ -202,10 +202,7 @@ class CrmProjector final : public Projector {
 
   // The row of `stream` as this group sees it, mutable (it will be written at Flush): pinned.
   Result<Record*> Load(std::string_view stream, Kind kind) {
-    if (auto* e = rows_.Find(stream)) {
-      rows_.Pin(e);
-      return &e->value.row;
-    }
+    if (auto* e = rows_.Find(stream, /*pin=*/true)) return &e->value.row;
     auto d = DecodeCommitted(stream, kind);
     if (!d.ok()) return d.status();
     return &rows_.Insert(stream, std::move(d).value(), /*pinned=*/true)->value.row;
