@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -132,13 +133,15 @@ class SortedBatchWriter final : public ProjectionWriter {
 
  private:
   struct Op {
-    size_t offset;  // of the key in bytes_; the value follows it
-    size_t key_size;
-    size_t value_size;
+    size_t offset;      // of the key in bytes_; the value follows it
+    uint32_t key_size;
+    uint32_t value_size;
+    uint64_t word;      // Sort's scratch: 8 bytes of the key (big-endian) at the current depth
     bool del;
   };
   void Add(std::string_view key, std::string_view value, bool del) {
-    ops_.push_back({bytes_.size(), key.size(), value.size(), del});
+    ops_.push_back({bytes_.size(), static_cast<uint32_t>(key.size()),
+                    static_cast<uint32_t>(value.size()), 0, del});
     bytes_.append(key).append(value);
   }
   // std::string_view compares like memcmp, as RocksDB's bytewise comparator does.
@@ -146,15 +149,15 @@ class SortedBatchWriter final : public ProjectionWriter {
   rocksdb::Slice Value(const Op& op) const {
     return {bytes_.data() + op.offset + op.key_size, op.value_size};
   }
-  // By key, a key's writes in the order they were made (offsets grow with each write). Not
-  // std::stable_sort: its scratch buffer, fresh pages for every flush of a rebuild, cost more
-  // in page faults than the sort itself.
-  void Sort() {
-    std::sort(ops_.begin(), ops_.end(), [this](const Op& a, const Op& b) {
-      const int c = Key(a).compare(Key(b));
-      return c < 0 || (c == 0 && a.offset < b.offset);
-    });
-  }
+  // By key (bytewise), a key's writes in the order they were made (offsets grow with each
+  // write). A comparison sort of the keys themselves reached into bytes_ at random on every
+  // comparison (two cache misses each, ~10% of a rebuilding thread); this one loads 8 bytes of
+  // each key once per depth into its Op and sorts the Ops by them, then sorts each run of equal
+  // words by the next 8 bytes (a multikey quicksort in 8-byte digits). Not std::stable_sort:
+  // its scratch buffer, fresh pages for every flush of a rebuild, cost more in page faults
+  // than the sort itself.
+  void Sort() { SortRange(ops_.data(), ops_.data() + ops_.size(), 0); }
+  void SortRange(Op* lo, Op* hi, size_t depth);
 
   std::string bytes_;
   std::vector<Op> ops_;
