@@ -122,6 +122,9 @@ class SortedBatchWriter final : public ProjectionWriter {
   Status WriteTo(rocksdb::SstFileWriter* sst) {
     Sort();
     for (size_t i = 0; i < ops_.size(); ++i) {
+      // In key order the ops reach into bytes_ at random: fetch a later op's key and value
+      // while this one is written (the misses were ~7% of a rebuilding thread).
+      if (i + kPrefetchAhead < ops_.size()) Prefetch(ops_[i + kPrefetchAhead]);
       const std::string_view k = Key(ops_[i]);
       if (i + 1 < ops_.size() && Key(ops_[i + 1]) == k) continue;  // a later write of k wins
       const rocksdb::Slice key(k.data(), k.size());
@@ -132,16 +135,17 @@ class SortedBatchWriter final : public ProjectionWriter {
   }
 
  private:
-  struct Op {
-    size_t offset;      // of the key in bytes_; the value follows it
+  struct Op {  // 24 bytes: the sort moves them
+    size_t offset;  // of the key in bytes_; the value follows it
+    uint64_t word;  // Sort's scratch: 8 bytes of the key (big-endian) at the current depth
     uint32_t key_size;
-    uint32_t value_size;
-    uint64_t word;      // Sort's scratch: 8 bytes of the key (big-endian) at the current depth
-    bool del;
+    uint32_t value_size : 31;
+    uint32_t del : 1;
   };
   void Add(std::string_view key, std::string_view value, bool del) {
-    ops_.push_back({bytes_.size(), static_cast<uint32_t>(key.size()),
-                    static_cast<uint32_t>(value.size()), 0, del});
+    // A projection row is at most a few hundred KiB (text fields are capped at 64 KiB).
+    ops_.push_back({bytes_.size(), 0, static_cast<uint32_t>(key.size()),
+                    static_cast<uint32_t>(value.size()), del ? 1u : 0u});
     bytes_.append(key).append(value);
   }
   // std::string_view compares like memcmp, as RocksDB's bytewise comparator does.
@@ -157,6 +161,12 @@ class SortedBatchWriter final : public ProjectionWriter {
   // its scratch buffer, fresh pages for every flush of a rebuild, cost more in page faults
   // than the sort itself.
   void Sort() { SortRange(ops_.data(), ops_.data() + ops_.size(), 0); }
+  static constexpr size_t kPrefetchAhead = 8;
+  void Prefetch(const Op& op) const {
+    const char* p = bytes_.data() + op.offset;
+    const char* end = p + op.key_size + op.value_size;
+    for (; p < end; p += 64) __builtin_prefetch(p);
+  }
   void SortRange(Op* lo, Op* hi, size_t depth);
 
   std::string bytes_;
