@@ -95,7 +95,8 @@ TEST(SortedBatchWriter, KeysWritesKeepTheirOrder) {
   std::vector<Write> writes;
   for (int i = 0; i < 100; ++i) {
     const bool del = i % 5 == 0;
-    writes.push_back({"s:account-A" + std::to_string(i % 7), del ? "" : "v" + std::to_string(i), del});
+    const std::string value = del ? "" : "v" + std::to_string(i);
+    writes.push_back({"s:account-A" + std::to_string(i % 7), value, del});
   }
   ExpectSameWrites(Sorted(writes), Expected(writes));
 }
@@ -112,14 +113,24 @@ TEST(SortedBatchWriter, RandomKeysLikeTheProjectors) {
     std::string pos(8, '\0');
     const uint64_t p = ~(rng() % 100000);
     for (int b = 0; b < 8; ++b) pos[b] = static_cast<char>(p >> (56 - 8 * b));
+    const std::string n = std::to_string(i);
+    const std::string nul(1, '\0');
     switch (rng() % 4) {
-      case 0: writes.push_back({"h:" + stream + std::string(1, '\0') + pos, "e" + std::to_string(i)}); break;
-      case 1: writes.push_back({"s:" + stream, "r" + std::to_string(i)}); break;
-      case 2: writes.push_back({"x:" + std::string(kinds[rng() % 4]) + ":city:C" +
-                                    std::to_string(rng() % 50) + std::string(1, '\0') + stream,
-                                "", rng() % 3 == 0});  // deletes carry no value
-              break;
-      default: writes.push_back({"p:" + stream + std::string(1, '\0') + pos, "s" + std::to_string(i)});
+      case 0:
+        writes.push_back({"h:" + stream + nul + pos, "e" + n});
+        break;
+      case 1:
+        writes.push_back({"s:" + stream, "r" + n});
+        break;
+      case 2: {
+        const std::string city = "C" + std::to_string(rng() % 50);
+        const bool del = rng() % 3 == 0;  // index entries carry no value
+        writes.push_back({"x:" + std::string(kinds[rng() % 4]) + ":city:" + city + nul + stream,
+                          "", del});
+        break;
+      }
+      default:
+        writes.push_back({"p:" + stream + nul + pos, "s" + n});
     }
   }
   ExpectSameWrites(Sorted(writes), Expected(writes));

@@ -65,11 +65,13 @@ class GroupHistory {
   }
   size_t size() const { return entries_.size(); }
   // Valid until the next Add.
-  std::string_view key(size_t i) const { return {bytes_.data() + entries_[i].offset, entries_[i].key_size}; }
+  std::string_view key(size_t i) const {
+    return {bytes_.data() + entries_[i].offset, entries_[i].key_size};
+  }
   std::string_view value(size_t i) const {
     return {bytes_.data() + entries_[i].offset + entries_[i].key_size, entries_[i].value_size};
   }
-  // The entries of `holder` (indices, in the order written); valid until the next call.
+  // The entries of `holder` so far: their indices, in the order written.
   std::vector<size_t> Of(std::string_view holder) {
     for (; indexed_ < entries_.size(); ++indexed_) {
       const std::string_view k = key(indexed_);
