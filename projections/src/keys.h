@@ -50,11 +50,16 @@ inline std::string StreamPrefix(std::string_view tag, std::string_view stream) {
   k.append(stream).push_back('\0');
   return k;
 }
+inline void AppendStreamPositionKey(std::string* k, std::string_view tag,
+                                    std::string_view stream, uint64_t position) {
+  k->append(tag).append(stream).push_back('\0');
+  const uint64_t inv = ~position;
+  for (int i = 7; i >= 0; --i) k->push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
+}
 inline std::string StreamPositionKey(std::string_view tag, std::string_view stream,
                                      uint64_t position) {
-  std::string k = StreamPrefix(tag, stream);
-  const uint64_t inv = ~position;
-  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
+  std::string k;
+  AppendStreamPositionKey(&k, tag, stream, position);
   return k;
 }
 
@@ -69,6 +74,10 @@ inline std::string Snapshot(std::string_view stream, uint64_t position) {
   return StreamPositionKey("p:", stream, position);
 }
 
+// The stream of a history or snapshot key (between its 2-byte tag and "\0<position>").
+inline std::string_view StreamOfPositionKey(std::string_view key) {
+  return key.substr(2, key.size() - 2 - 9);
+}
 // The position in a history or snapshot key (its last 8 bytes).
 inline uint64_t HistoryPosition(std::string_view key) {
   uint64_t inv = 0;

@@ -56,9 +56,7 @@ class GroupHistory {
  public:
   void Add(std::string_view holder, uint64_t position, std::string_view value) {
     const size_t offset = bytes_.size();
-    bytes_.append("h:").append(holder).push_back('\0');
-    const uint64_t inv = ~position;  // the layout of proj::keys::History
-    for (int i = 7; i >= 0; --i) bytes_.push_back(static_cast<char>((inv >> (i * 8)) & 0xff));
+    proj::keys::AppendStreamPositionKey(&bytes_, "h:", holder, position);  // keys::History
     const size_t key_size = bytes_.size() - offset;
     bytes_.append(value);
     entries_.push_back({offset, key_size, value.size()});
@@ -74,8 +72,7 @@ class GroupHistory {
   // The entries of `holder` so far: their indices, in the order written.
   std::vector<size_t> Of(std::string_view holder) {
     for (; indexed_ < entries_.size(); ++indexed_) {
-      const std::string_view k = key(indexed_);
-      by_holder_[std::string(k.substr(2, k.size() - 2 - 9))].push_back(indexed_);
+      by_holder_[std::string(proj::keys::StreamOfPositionKey(key(indexed_)))].push_back(indexed_);
     }
     auto it = by_holder_.find(std::string(holder));
     return it == by_holder_.end() ? std::vector<size_t>() : it->second;
