@@ -65,6 +65,36 @@ TEST(OpenTest, SecondWriterProcessIsBusy) {
   EXPECT_EQ(Probe(dir.path(), "readwrite"), "OK 3") << "the lock is released on close";
 }
 
+// RocksDB, linked statically, constructs its global objects after the program's own; opened
+// from a global constructor it took every file of the database directory for trash and deleted
+// it. The open is refused instead, and the database is untouched.
+TEST(OpenTest, OpenDuringStaticInitialisationIsRefusedAndDeletesNothing) {
+  TempDir dir;
+  std::unique_ptr<EventStore> store;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(dir.path(), FastOptions(), &store));
+  ASSERT_OK(store->Append(NoteRequest("account-A", ExpectedVersion::Any(), Texts("a", 3))));
+  store.reset();
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    (void)entry;
+    ++files;
+  }
+
+  ProcessResult r = RunProcess({CRM_STORE_PROBE}, {"CRM_PROBE_STATIC_OPEN=" + dir.path()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ABORTED\n") << r.err;
+  EXPECT_NE(r.err.find("static initialisation"), std::string::npos) << r.err;
+
+  size_t after = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    (void)entry;
+    ++after;
+  }
+  EXPECT_EQ(after, files) << "files of the database were removed";
+  ASSERT_NO_FATAL_FAILURE(OpenStore(dir.path(), FastOptions(), &store));
+  EXPECT_EQ(store->LastPosition(), 3u);
+}
+
 TEST(OpenTest, WriterInAnotherProcessBlocksThisOneAndFollowerCatchesUp) {
   TempDir dir;
   auto holder = ChildProcess::Start({CRM_STORE_PROBE, "hold", dir.path()});

@@ -5,7 +5,11 @@
 //                                             then per stdin line "append N" appends N notes to
 //                                             "account-held" and prints "APPENDED <last_position>";
 //                                             exits 0 at end of input.
+//   CRM_PROBE_STATIC_OPEN=DIR store_probe         opens DIR as a follower from a global object's
+//                                             constructor, before RocksDB's own globals exist;
+//                                             prints the error code name (or "OK") and exits.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -63,6 +67,19 @@ int Hold(const std::string& dir) {
   }
   return 0;
 }
+
+// Runs before main() and, RocksDB being linked statically after this file, before RocksDB's
+// global objects are constructed.
+struct StaticOpen {
+  StaticOpen() {
+    const char* dir = std::getenv("CRM_PROBE_STATIC_OPEN");
+    if (dir == nullptr) return;
+    const int code = Open(dir, "follower");
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+} static_open;
 
 }  // namespace
 

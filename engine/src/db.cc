@@ -138,6 +138,17 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const Options& options) {
   namespace fs = std::filesystem;
+  // RocksDB is linked statically, so its global objects are constructed after the embedding
+  // program's own. Called before that (from a global object's constructor), RocksDB sees its
+  // trash-file suffix as "" while it sanitises its options, takes every file of the directory
+  // for trash and deletes it: the database is gone, whether a writer or a follower opens it.
+  // One of those globals still being empty means none of them can be trusted yet.
+  if (rocksdb::kDefaultColumnFamilyName.empty()) {
+    return Status::Aborted(
+        "RocksDB is not initialised yet: EventStore::Open was called during static "
+        "initialisation (from the constructor of a global object?); open the store from main() "
+        "or later. Nothing was opened or changed at " + dir);
+  }
   std::error_code ec;
   const bool exists = fs::exists(fs::path(dir) / "CURRENT", ec);
   const bool writer = options.mode == OpenMode::kReadWrite;
