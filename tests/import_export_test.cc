@@ -28,6 +28,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out + "\nstderr: " + r.err;
@@ -531,6 +532,22 @@ TEST_F(ImportExportTest, AnUnterminatedQuoteEndsTheFileWithAFailedRow) {
                                    "line 3 has a quoted field that is never closed"));
   EXPECT_EQ(r.counts, "2 1 0 0 0 1");
   EXPECT_THAT(r.raw.back(), HasSubstr("\"complete\":false"));
+}
+
+// A count column's cell is checked by parsing it as JSON; a cell of a million '[' overflowed the
+// stack of the recursive parser (SIGSEGV, found by fuzzing under AddressSanitizer).
+TEST_F(ImportExportTest, ADeeplyNestedCellIsAFailedRowNotACrash) {
+  const std::string file = File("deep.csv", "name,employees\nGood,5\nDeep," +
+                                                std::string(1'000'000, '[') + "\nAlso good,-\n" +
+                                                "Third,{\"a\":[[[1]]]}\nLast,7\n");
+  Report r = Import({"account", file});
+  EXPECT_EQ(r.exit_code, 1) << r.err.substr(0, 2000);
+  ASSERT_EQ(r.brief.size(), 3u);
+  EXPECT_THAT(r.brief[0], StartsWith("2 3 failed employees number_of_employees VALIDATION_ERROR | "
+                                     "number_of_employees must be a whole number, not \"[[[["));
+  EXPECT_THAT(r.brief[1], StartsWith("3 4 failed employees number_of_employees VALIDATION_ERROR"));
+  EXPECT_THAT(r.brief[2], StartsWith("4 5 failed employees number_of_employees VALIDATION_ERROR"));
+  EXPECT_EQ(r.counts, "5 2 0 0 0 3");
 }
 
 TEST_F(ImportExportTest, ExitCodes) {

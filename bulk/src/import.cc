@@ -53,10 +53,13 @@ std::string_view Trim(std::string_view s) {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Whether `s` is a JSON number (it is written into the command's JSON as is): RapidJSON parses
-// it as a whole document.
+// it as a whole document. A number starts with '-' or a digit, which turns away anything else
+// before parsing; the parser is the iterative one, as everywhere a cell or a file is parsed, so
+// that a cell of a million '[' cannot exhaust the stack (the recursive one crashed on it).
 bool IsJsonNumber(std::string_view s) {
+  if (s.empty() || (s.front() != '-' && !IsDigit(s.front()))) return false;
   rapidjson::Document d;
-  d.Parse(s.data(), s.size());
+  d.Parse<rapidjson::kParseIterativeFlag>(s.data(), s.size());
   return !d.HasParseError() && d.IsNumber();
 }
 
@@ -116,7 +119,7 @@ struct CommandResult {
 CommandResult Decode(const ExecResult& r) {
   CommandResult out;
   rapidjson::Document d;
-  d.Parse(r.line.data(), r.line.size());
+  d.Parse<rapidjson::kParseIterativeFlag>(r.line.data(), r.line.size());
   if (d.HasParseError() || !d.IsObject()) {
     out.code = "STORAGE_ERROR";
     out.message = "unreadable result: " + r.line;

@@ -94,7 +94,7 @@ Result<std::optional<uint64_t>> ReadCheckpoint(const std::string& path,
   }
   text.resize(got);
   rapidjson::Document d;
-  d.Parse(text.data(), text.size());
+  d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());  // no recursion on nesting
   if (got > kMaxFileBytes || d.HasParseError() || !d.IsObject() || !d.HasMember("position") ||
       !d["position"].IsUint64() || !d.HasMember("consumer") || !d["consumer"].IsString() ||
       std::string_view(d["consumer"].GetString(), d["consumer"].GetStringLength()) != consumer) {
