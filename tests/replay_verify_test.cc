@@ -217,6 +217,32 @@ TEST_F(ReplayVerifyTest, NamesTheFamilyAndKeyOfARowAlteredBehindTheEnginesBack) 
 }
 
 // Only the planted row differs: it is reported as present in the live projections only.
+// A stored history entry damaged behind the engine's back. Linking its contact to an account
+// copies the contact's history into the account's; the projector used to read and mutate the
+// copy unverified (a SEGV, found by fuzzing). The entry is verified first: the link fails,
+// naming the entry, and nothing is appended.
+TEST_F(ReplayVerifyTest, ALinkOverADamagedHistoryEntryFailsWithoutACrash) {
+  Ok(Cmd("OpenAccount").S("account_id", "A1").S("name", "Acme"));
+  Ok(Cmd("CreateContact").S("contact_id", "C2").S("first_name", "Jo").S("last_name", "Doe"));
+  const uint64_t last = store_->LastPosition();
+  Close();
+  std::string key;
+  for (const auto& [k, v] : ReadRawColumnFamily(db_, "projections")) {
+    if (k.rfind(std::string("h:contact-C2") + '\0', 0) == 0) key = k;
+  }
+  ASSERT_FALSE(key.empty());
+  ASSERT_TRUE(PutRawKey(db_, "projections", key, std::string("\x01\x00", 2)));
+  Options o = FastOptions();
+  o.projector = MakeCrmProjector();
+  ASSERT_NO_FATAL_FAILURE(OpenStore(db_, o, &store_));
+  exec_ = std::make_unique<CommandExecutor>(store_.get());
+  ExecResult r =
+      exec_->Execute(Cmd("LinkContact").S("contact_id", "C2").S("account_id", "A1").str());
+  EXPECT_FALSE(r.ok) << r.line;
+  EXPECT_THAT(r.line, HasSubstr("fails verification")) << r.line;
+  EXPECT_EQ(store_->LastPosition(), last);
+}
+
 TEST_F(ReplayVerifyTest, ARowThatNoRebuildHasIsNamed) {
   AddTeam();
   Ok(Cmd("OpenAccount").S("account_id", "A1").S("name", "Acme").S("industry", "Retail"));

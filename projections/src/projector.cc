@@ -20,6 +20,7 @@
 #include "projections/src/fold.h"
 #include "projections/src/index.h"
 #include "projections/src/keys.h"
+#include "projections/src/queries_internal.h"
 #include "projections/src/record.h"
 
 namespace crm {
@@ -311,11 +312,20 @@ class CrmProjector final : public Projector {
   Status Backfill(const std::string& from, const std::string& to, uint64_t link_position) {
     const std::string prefix = proj::keys::HistoryPrefix(from);
     std::vector<std::pair<uint64_t, std::string>> entries;
+    Status damaged;
     Status s = reader_->Scan(prefix, "", [&](std::string_view k, std::string_view v) {
+      // Verified before it is read and mutated below: a damaged stored entry is a corruption
+      // error, not a read or a write out of bounds.
+      auto meta = proj::ReadHistoryMeta(from, k, v);
+      if (!meta.ok()) {
+        damaged = meta.status();
+        return false;
+      }
       entries.emplace_back(proj::keys::HistoryPosition(k), std::string(v));
       return true;
     });
     CRM_RETURN_IF_ERROR(s);
+    CRM_RETURN_IF_ERROR(damaged);
     for (size_t i : history_.Of(from)) {
       entries.emplace_back(proj::keys::HistoryPosition(history_.key(i)), history_.value(i));
     }
