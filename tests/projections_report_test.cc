@@ -11,6 +11,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Contains;
 using ::testing::IsEmpty;
 
 class ProjectionsReportTest : public ProjectionsTest {
@@ -246,6 +247,30 @@ TEST_F(ProjectionsReportTest, InactiveAccountsAsOfNow) {
   EXPECT_THAT(ReportJson("inactive", o), IsEmpty());
 }
 
+// The largest amounts the commands accept (15 integer digits) add up past int64 cents after ~92
+// of them, and an amount times a probability of 100 passes it at once: totals and sums saturate
+// instead of overflowing (found by fuzzing under UBSan: signed overflow in the projector and the
+// reports).
+TEST_F(ProjectionsReportTest, HugeAmountsSaturateInsteadOfOverflowing) {
+  AddTeam();
+  Ok(Cmd("OpenAccount").S("account_id", "A1").S("name", "Acme").S("industry", "Energy"));
+  for (int i = 0; i < 93; ++i) {
+    Ok(Cmd("RecordAccountRevenue").S("account_id", "A1").S("amount", "999999999999999.99"));
+  }
+  EXPECT_THAT(GetJson("account", "A1"), HasSubstr("\"total_revenue\":92233720368547758.07"));
+  Opportunity("P1", "999999999999999.99", "Prospecting");
+  Ok(Cmd("WinOpportunity").S("opportunity_id", "P1"));
+  auto pipeline = ReportJson("pipeline");
+  ASSERT_EQ(pipeline.size(), 7u);
+  EXPECT_EQ(pipeline[5], R"({"stage":"ClosedWon","probability":100,"count":1,"amount":999999999999999.99,"weighted_amount":999999999999999.99})");
+  Ok(Cmd("OpenAccount").S("account_id", "A2").S("name", "Beta").S("industry", "Energy"));
+  for (int i = 0; i < 2; ++i) {
+    Ok(Cmd("RecordAccountRevenue").S("account_id", "A2").S("amount", "999999999999999.99"));
+  }
+  EXPECT_THAT(ReportJson("revenue"),
+              Contains(HasSubstr(R"("key":"Energy","accounts":2,"total_revenue":92233720368547758.07)")));
+}
+
 TEST_F(ProjectionsReportTest, UnknownReportAndNegativeDays) {
   auto bad = ReportResult("forecast");
   ASSERT_FALSE(bad.ok());
@@ -257,6 +282,11 @@ TEST_F(ProjectionsReportTest, UnknownReportAndNegativeDays) {
   auto negative = ReportResult("inactive", o);
   ASSERT_FALSE(negative.ok());
   EXPECT_EQ(negative.status().code(), Code::kInvalidArgument);
+  o.days = 106'751'992;  // days × 86,400,000,000 µs passes int64
+  auto huge = ReportResult("inactive", o);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(huge.status().message(), HasSubstr("between 0 and 1000000"));
   EXPECT_THAT(ReportNames(), ElementsAre("pipeline", "conversion", "tickets", "revenue", "inactive"));
   for (auto name : ReportNames()) EXPECT_OK(ReportResult(name));
 }

@@ -163,7 +163,15 @@ struct Record {
   // Setting an empty string unsets the field (absent and "" are the same to users).
   void SetText(uint16_t field, std::string_view text);
   void SetNumber(uint16_t field, int64_t n);
-  void Add(uint16_t field, int64_t delta) { SetNumber(field, values[field].number + delta); }
+  // Saturates at the int64 limits (a total of amounts can pass them: ~92 of the largest amount
+  // the commands accept) instead of overflowing.
+  void Add(uint16_t field, int64_t delta) {
+    int64_t sum;
+    if (__builtin_add_overflow(values[field].number, delta, &sum)) {
+      sum = delta > 0 ? INT64_MAX : INT64_MIN;
+    }
+    SetNumber(field, sum);
+  }
   void SetAddress(uint16_t field, const Address& a);
   void Unset(uint16_t field) { values[field] = Value(); }
   void AddParent(std::string_view stream);

@@ -59,6 +59,13 @@ void AddDecimal(Doc* d, std::string name, std::optional<double> v, int digits = 
   d->Add(std::move(name), s, s);
 }
 
+// Sums of amounts saturate at the int64 limits instead of overflowing (see Record::Add).
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+
 Result<std::vector<Doc>> Pipeline(ProjectionReader& reader) {
   struct Stage {
     int64_t count = 0, amount = 0, weighted = 0;
@@ -68,9 +75,11 @@ Result<std::vector<Doc>> Pipeline(ProjectionReader& reader) {
     Stage& s = stages[std::string(r.str(proj::opportunity::kStage))];
     const int64_t amount = r.num(proj::opportunity::kAmount);
     ++s.count;
-    s.amount += amount;
-    // Cents, rounded half up per opportunity.
-    s.weighted += (amount * r.num(proj::opportunity::kProbability) + 50) / 100;
+    s.amount = SaturatingAdd(s.amount, amount);
+    // Cents, rounded half up per opportunity (in 128 bits: amount × 100 can pass int64).
+    const __int128 weighted =
+        (static_cast<__int128>(amount) * r.num(proj::opportunity::kProbability) + 50) / 100;
+    s.weighted = SaturatingAdd(s.weighted, static_cast<int64_t>(weighted));
   }));
   static constexpr int kDefaultProbability[] = {10, 20, 25, 65, 80, 100, 0};
   std::vector<Doc> out;
@@ -183,8 +192,8 @@ Result<std::vector<Doc>> Revenue(ProjectionReader& reader) {
                               std::pair{&by_owner, proj::account::kOwner}}) {
       Sum& s = (*map)[std::string(r.str(field))];
       ++s.accounts;
-      s.revenue += r.num(proj::account::kTotalRevenue);
-      s.won += r.num(proj::account::kWonAmount);
+      s.revenue = SaturatingAdd(s.revenue, r.num(proj::account::kTotalRevenue));
+      s.won = SaturatingAdd(s.won, r.num(proj::account::kWonAmount));
     }
   }));
   std::vector<Doc> out;
@@ -207,7 +216,11 @@ Result<std::vector<Doc>> Revenue(ProjectionReader& reader) {
 }
 
 Result<std::vector<Doc>> Inactive(ProjectionReader& reader, const ReportOptions& o) {
-  if (o.days < 0) return Status::InvalidArgument("--days must be 0 or more");
+  // The bound keeps `now - days` inside int64 microseconds for any --now from year 0 on.
+  constexpr int64_t kMaxDays = 1'000'000;  // ~2,700 years
+  if (o.days < 0 || o.days > kMaxDays) {
+    return Status::InvalidArgument("--days must be between 0 and " + std::to_string(kMaxDays));
+  }
   const int64_t now = o.now_us != 0 ? o.now_us
                                     : std::chrono::duration_cast<std::chrono::microseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
