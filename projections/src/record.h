@@ -147,6 +147,14 @@ struct Value {
   bool operator==(const Value&) const = default;
 };
 
+// a + b, held at the int64 limits instead of overflowing: a total of amounts can pass them
+// (~92 of the largest amount the commands accept). Totals and report sums add with this.
+inline int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+
 struct Record {
   Kind kind = Kind::kAccount;
   uint64_t version = 0;  // of the entity's own stream; 0: the entity does not exist
@@ -163,14 +171,8 @@ struct Record {
   // Setting an empty string unsets the field (absent and "" are the same to users).
   void SetText(uint16_t field, std::string_view text);
   void SetNumber(uint16_t field, int64_t n);
-  // Saturates at the int64 limits (a total of amounts can pass them: ~92 of the largest amount
-  // the commands accept) instead of overflowing.
   void Add(uint16_t field, int64_t delta) {
-    int64_t sum;
-    if (__builtin_add_overflow(values[field].number, delta, &sum)) {
-      sum = delta > 0 ? INT64_MAX : INT64_MIN;
-    }
-    SetNumber(field, sum);
+    SetNumber(field, SaturatingAdd(values[field].number, delta));
   }
   void SetAddress(uint16_t field, const Address& a);
   void Unset(uint16_t field) { values[field] = Value(); }

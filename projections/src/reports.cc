@@ -15,6 +15,7 @@ namespace crm {
 
 using proj::Kind;
 using proj::Record;
+using proj::SaturatingAdd;
 
 namespace {
 
@@ -57,13 +58,6 @@ void AddDecimal(Doc* d, std::string name, std::optional<double> v, int digits = 
     if (dot) break;
   }
   d->Add(std::move(name), s, s);
-}
-
-// Sums of amounts saturate at the int64 limits instead of overflowing (see Record::Add).
-int64_t SaturatingAdd(int64_t a, int64_t b) {
-  int64_t sum;
-  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
-  return sum;
 }
 
 Result<std::vector<Doc>> Pipeline(ProjectionReader& reader) {
